@@ -1,0 +1,122 @@
+"""The end-to-end demo: synthetic data -> small ResNet -> training -> evaluation -> report.
+
+It is the walking skeleton of the kit, and what `make demo` / `tinylib demo` run: every
+later notebook deepens one of its steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+from tinylib import runtime
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoConfig:
+    """Sizes of the demo. The defaults reach ~85 % val top-1 in about 1.5 minutes on
+    2 CPU cores; `for_profile("quick")` shrinks everything for tests (seconds)."""
+
+    num_classes: int = 10
+    train_per_class: int = 500
+    val_per_class: int = 50
+    test_per_class: int = 10
+    depth: int = 10
+    width: int = 16
+    stem: str = "imagenet"
+    epochs: int = 12
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    seed: int = 0
+
+    @classmethod
+    def for_profile(cls, profile: runtime.Profile | None = None) -> DemoConfig:
+        profile = profile or runtime.profile()
+        if profile.name == "quick":
+            return cls(
+                num_classes=profile.synthetic_classes,
+                train_per_class=profile.synthetic_train_per_class,
+                val_per_class=profile.synthetic_val_per_class,
+                test_per_class=profile.synthetic_test_per_class,
+                depth=profile.model_depth,
+                width=profile.model_width,
+                stem=profile.model_stem,
+                epochs=profile.epochs,
+                batch_size=profile.batch_size,
+            )
+        return cls()
+
+    @property
+    def dataset_name(self) -> str:
+        return f"synthetic-{self.num_classes}c-{self.train_per_class}-{self.val_per_class}-{self.test_per_class}-s{self.seed}"
+
+
+def run_demo(workdir: str | os.PathLike = "runs/demo", data_root: str | os.PathLike | None = None, config: DemoConfig | None = None, verbose: int | str = 2) -> dict:
+    """Generate the synthetic dataset if absent, train a small ResNet, evaluate on the full
+    val set and write into `workdir`: history.csv, curves.png, mistakes.png, model.keras,
+    run.json, summary.json. Returns the summary (val top-1/top-5, timings, paths)."""
+    from tinylib import analysis, plots, train
+    from tinylib.data import load_split, make_synthetic, read_layout
+    from tinylib.models import resnet
+
+    started = time.perf_counter()
+    config = config or DemoConfig.for_profile()
+    workdir = Path(workdir)
+    data_root = Path(data_root) if data_root else runtime.data_dir() / config.dataset_name
+    print(f"[1/4] dataset: {data_root}")
+    make_synthetic(data_root, config.num_classes, config.train_per_class, config.val_per_class, config.test_per_class, seed=config.seed)
+    info = read_layout(data_root)
+    train_images, train_labels = load_split(info, "train")
+    val_images, val_labels = load_split(info, "val")
+    prepared = time.perf_counter()
+
+    print(f"[2/4] training a ResNet-{config.depth} (width {config.width}) on {len(train_images)} images for {config.epochs} epochs")
+    runtime.seed_everything(config.seed)
+    model = resnet(depth=config.depth, width=config.width, stem=config.stem, num_classes=info.num_classes)
+    recipe = train.Recipe(name="demo", epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed)
+    run = train.fit(model, (train_images, train_labels), (val_images, val_labels), recipe, workdir, verbose=verbose)
+
+    print(f"[3/4] evaluating on all {len(val_images)} val images")
+    probabilities = analysis.predict(model, val_images)
+    top1 = analysis.top_k_accuracy(probabilities, val_labels, 1)
+    top5 = analysis.top_k_accuracy(probabilities, val_labels, min(5, info.num_classes))
+    mistakes = analysis.worst_mistakes(probabilities, val_labels, count=18)
+
+    print(f"[4/4] writing the report to {workdir}")
+    plots.training_curves(workdir / "history.csv").savefig(workdir / "curves.png", dpi=100)
+    plots.mistakes_grid(val_images, val_labels, probabilities, info.names, mistakes).savefig(workdir / "mistakes.png", dpi=100)
+    summary = {
+        "dataset": str(data_root),
+        "classes": info.num_classes,
+        "train_images": len(train_images),
+        "val_images": len(val_images),
+        "model": model.name,
+        "parameters": run["parameters"],
+        "epochs": run["epochs"],
+        "val_top1": round(top1, 4),
+        "val_top5": round(top5, 4),
+        "chance": round(1 / info.num_classes, 4),
+        "data_seconds": round(prepared - started, 1),
+        "train_seconds": run["seconds"],
+        "train_images_per_second": run["images_per_second"],
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "files": sorted(path.name for path in workdir.iterdir() if path.is_file()),
+    }
+    (workdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def format_summary(summary: dict) -> str:
+    """Human-readable lines for the terminal."""
+    return "\n".join(
+        [
+            f"model      {summary['model']} ({summary['parameters']:,} parameters), {summary['epochs']} epochs",
+            f"data       {summary['classes']} classes, {summary['train_images']} train / {summary['val_images']} val images",
+            f"time       {summary['total_seconds']} s in all ({summary['train_seconds']} s training, {summary['train_images_per_second']} img/s)",
+            f"val top-5  {summary['val_top5']:.1%}",
+            f"val top-1  {summary['val_top1']:.1%}  (chance: {summary['chance']:.0%})",
+        ]
+    )

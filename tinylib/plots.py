@@ -1,0 +1,94 @@
+"""Pictures for notebooks and reports; every function returns a matplotlib Figure.
+
+Figures are made with matplotlib's object API (no pyplot state), so they work the same in
+a notebook, a script and a headless CI run; save with `figure.savefig(path)`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    boxes: np.ndarray | None = None,
+    columns: int = 8,
+    size: float = 1.6,
+) -> Figure:
+    """A grid of images (uint8 (N, 64, 64, 3)) with optional titles and boxes.
+
+    boxes: int (N, 4) as (x0, y0, x1, y1) inclusive pixels, drawn in yellow; rows with
+    a negative coordinate (no box) are skipped.
+    """
+    count = len(images)
+    columns = max(1, min(columns, count))
+    rows = max(1, math.ceil(count / columns))
+    title_space = 0.5 if titles is not None else 0.0
+    figure = Figure(figsize=(columns * size, rows * (size + title_space)), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if index >= count:
+            continue
+        axis.imshow(images[index], interpolation="nearest")
+        if titles is not None:
+            axis.set_title(titles[index], fontsize=7)
+        if boxes is not None and np.all(boxes[index] >= 0):
+            x0, y0, x1, y1 = boxes[index]
+            axis.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="yellow", linewidth=1))
+    return figure
+
+
+def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
+    """history.csv (as written by Keras' CSVLogger) -> {column: values per epoch}."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+
+
+def training_curves(history: dict[str, list[float]] | str | os.PathLike) -> Figure:
+    """Loss and accuracy per epoch, train and val side by side. `history` is a Keras
+    History.history dict or the path of a history.csv."""
+    if isinstance(history, (str, Path)):
+        history = read_history(history)
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    figure = Figure(figsize=(9, 3.4), layout="constrained")
+    loss_axis, accuracy_axis = figure.subplots(1, 2)
+    for axis, metric, label in ((loss_axis, "loss", "loss"), (accuracy_axis, "accuracy", "top-1 accuracy")):
+        axis.plot(epochs, history[metric], marker="o", label="train")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], marker="o", label="val")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(label)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    accuracy_axis.set_ylim(0, 1)
+    return figure
+
+
+def mistakes_grid(
+    images: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    class_names: Sequence[str],
+    indices: Sequence[int],
+    columns: int = 6,
+) -> Figure:
+    """The images at `indices` titled "true: X / pred: Y (p %)": e.g. the output of
+    `analysis.worst_mistakes`."""
+    indices = list(indices)
+    predicted = probabilities.argmax(axis=1)
+    titles = [
+        f"true: {class_names[labels[i]]}\npred: {class_names[predicted[i]]} ({probabilities[i, predicted[i]]:.0%})"
+        for i in indices
+    ]
+    return image_grid(images[indices], titles, columns=columns, size=2.0)

@@ -1,0 +1,230 @@
+"""The ground floor: run profiles (full / quick), an environment report with hints, seeding.
+
+Nothing here imports TensorFlow or Keras at module import time, so ``profile()`` is instant
+and ``report()`` can say what is wrong even when the ML stack is broken.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import os
+import platform
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+PROFILE_ENV = "TINYLIB_PROFILE"
+DATA_ENV = "TINYLIB_DATA"
+
+# Packages the Colab bootstrap must never install or upgrade: Colab's own builds are matched
+# to its CUDA drivers, and reinstalling them breaks the runtime until it is restarted.
+PROTECTED_ON_COLAB = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """Sizes for one way of running the kit; notebooks read them instead of branching on CI.
+
+    dataset: "tiny-imagenet-200" (real data) or "synthetic" (generated, offline).
+    synthetic_*: size of the generated dataset (images per class; test is unlabeled).
+    model_*: the residual network a notebook or `tinylib train` builds by default.
+    epochs, batch_size: training length; steps_per_epoch None means one pass over train.
+    """
+
+    name: str
+    dataset: str
+    synthetic_classes: int
+    synthetic_train_per_class: int
+    synthetic_val_per_class: int
+    synthetic_test_per_class: int
+    model_depth: int
+    model_width: int
+    model_stem: str
+    epochs: int
+    batch_size: int
+    steps_per_epoch: int | None
+
+
+PROFILES: dict[str, Profile] = {
+    "full": Profile(
+        name="full",
+        dataset="tiny-imagenet-200",
+        synthetic_classes=10,
+        synthetic_train_per_class=500,  # the official per-class counts
+        synthetic_val_per_class=50,
+        synthetic_test_per_class=50,
+        model_depth=18,
+        model_width=64,
+        model_stem="cifar",
+        epochs=30,
+        batch_size=128,
+        steps_per_epoch=None,
+    ),
+    "quick": Profile(
+        name="quick",
+        dataset="synthetic",
+        synthetic_classes=10,
+        synthetic_train_per_class=60,
+        synthetic_val_per_class=10,
+        synthetic_test_per_class=2,
+        model_depth=10,
+        model_width=8,
+        model_stem="imagenet",
+        epochs=2,
+        batch_size=32,
+        steps_per_epoch=None,
+    ),
+}
+
+
+def profile(name: str | None = None) -> Profile:
+    """The active profile: `name`, else $TINYLIB_PROFILE, else "full"."""
+    chosen = (name or os.environ.get(PROFILE_ENV) or "full").strip().lower()
+    if chosen not in PROFILES:
+        raise ValueError(
+            f"unknown profile {chosen!r} (from {PROFILE_ENV} or the argument); "
+            f"use one of: {', '.join(PROFILES)}"
+        )
+    return PROFILES[chosen]
+
+
+def data_dir() -> Path:
+    """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
+    return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
+
+
+def is_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and the Keras backend (TF/JAX/PyTorch) so runs repeat.
+
+    Also fixes PYTHONHASHSEED for subprocesses. Op-level determinism on GPUs is a separate
+    switch (`tf.config.experimental.enable_op_determinism()`), off by default because it slows
+    training.
+    """
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    import numpy as np
+
+    np.random.seed(seed)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _devices(backend: str) -> list[str]:
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [f"{d.device_type}:{d.name.split(':', 1)[-1]}" for d in tf.config.list_physical_devices()]
+    if backend == "jax":
+        import jax
+
+        return [f"{d.platform.upper()}:{d.id} {getattr(d, 'device_kind', '')}".strip() for d in jax.devices()]
+    if backend == "torch":
+        import torch
+
+        gpus = [f"GPU:{i} {torch.cuda.get_device_name(i)}" for i in range(torch.cuda.device_count())]
+        return ["CPU:0", *gpus]
+    return []
+
+
+def report(print_report: bool = True) -> dict:
+    """Describe Python, TensorFlow, Keras and its backend, devices and Colab, with hints.
+
+    Returns a dict (keys: python, platform, tinylib, tensorflow, keras, backend, devices,
+    accelerator, colab, profile, hints); prints it as aligned lines unless print_report=False.
+    """
+    from tinylib import __version__
+
+    info: dict = {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "tinylib": __version__,
+        "tensorflow": _version("tensorflow") or _version("tensorflow-cpu"),
+        "keras": _version("keras"),
+        "backend": None,
+        "devices": [],
+        "accelerator": "none",
+        "colab": is_colab(),
+        "profile": profile().name,
+        "hints": [],
+    }
+    hints = info["hints"]
+    if sys.version_info < (3, 10):
+        hints.append("Python >= 3.10 is required: create the venv with a newer python3.")
+    if info["keras"] is None or int(info["keras"].split(".")[0]) < 3:
+        hints.append("Keras 3 is required: `pip install -U 'keras>=3.3'` (TensorFlow >= 2.16 ships it).")
+    else:
+        try:
+            import keras
+
+            info["backend"] = keras.config.backend()
+            info["devices"] = _devices(info["backend"])
+        except Exception as error:  # report what is broken instead of crashing the report
+            hints.append(f"Keras failed to start its backend: {type(error).__name__}: {error}")
+    kinds = {device.split(":", 1)[0] for device in info["devices"]}
+    info["accelerator"] = "TPU" if "TPU" in kinds else "GPU" if "GPU" in kinds else "none"
+    if info["backend"] == "tensorflow" and info["tensorflow"] is None:
+        hints.append("KERAS_BACKEND is tensorflow but TensorFlow is missing: `pip install tensorflow`.")
+    if info["accelerator"] == "none":
+        if info["colab"]:
+            hints.append("No GPU: in Colab choose Runtime > Change runtime type > T4 GPU, then rerun.")
+        elif info["profile"] == "full":
+            hints.append(
+                "No GPU found: full-size training is slow on a CPU; "
+                "use TINYLIB_PROFILE=quick here, or a GPU (e.g. Colab) for real runs."
+            )
+    if print_report:
+        width = max(len(key) for key in info)
+        for key, value in info.items():
+            if key == "hints":
+                continue
+            shown = ", ".join(value) if isinstance(value, list) else value
+            print(f"{key:<{width}}  {shown if shown not in (None, '') else '-'}")
+        for hint in hints or ["everything looks fine"]:
+            print(f"{'hint':<{width}}  {hint}")
+    return info
+
+
+def _requirement_name(requirement: str) -> str:
+    """'tqdm>=4.66 ; extra == "x"' -> 'tqdm'."""
+    name = requirement.split(";", 1)[0]
+    for separator in "<>=!~[ (":
+        name = name.split(separator, 1)[0]
+    return name.strip().lower()
+
+
+def missing_requirements(distribution: str = "tinylib") -> list[str]:
+    """Requirements of `distribution` (not extras) whose package is not installed at all."""
+    missing = []
+    for requirement in importlib.metadata.requires(distribution) or []:
+        if "extra ==" in requirement:
+            continue
+        if _version(_requirement_name(requirement)) is None:
+            missing.append(requirement.split(";", 1)[0].strip())
+    return missing
+
+
+def install_missing_requirements(distribution: str = "tinylib") -> list[str]:
+    """pip-install what tinylib needs and the runtime lacks, never touching TF/Keras/numpy.
+
+    Used by the Colab bootstrap cell after `pip install --no-deps`: Colab's preinstalled
+    TensorFlow, Keras and numpy are kept as they are. Returns the requirements installed.
+    """
+    wanted = [r for r in missing_requirements(distribution) if _requirement_name(r) not in PROTECTED_ON_COLAB]
+    if wanted:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *wanted], check=True)
+    return wanted
