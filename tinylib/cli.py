@@ -66,13 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="synthetic data -> train a small ResNet -> evaluate -> report")
     demo.add_argument("--workdir", default="runs/demo", help="where to write the report (default: runs/demo)")
-    demo.add_argument("--data", default=None, help="dataset folder (default: generated under $TINYLIB_DATA)")
+    demo.add_argument(
+        "--data",
+        default=None,
+        help="a dataset in the official layout (default: the synthetic one, generated under $TINYLIB_DATA)",
+    )
     demo.set_defaults(run=_demo)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)
 
-    data = commands.add_parser("data", help="dataset tools").add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    data = commands.add_parser("data", help="dataset tools").add_subparsers(
+        dest="data_command", metavar="ACTION", required=True
+    )
     synthetic = data.add_parser("synthetic", help="generate a synthetic dataset in the official layout")
     synthetic.add_argument("root", help="folder to create")
     synthetic.add_argument("--classes", type=int, default=10)

@@ -49,13 +49,15 @@ class DemoConfig:
             )
         return cls()
 
-    @property
-    def dataset_name(self) -> str:
-        return f"synthetic-{self.num_classes}c-{self.train_per_class}-{self.val_per_class}-{self.test_per_class}-s{self.seed}"
 
-
-def run_demo(workdir: str | os.PathLike = "runs/demo", data_root: str | os.PathLike | None = None, config: DemoConfig | None = None, verbose: int | str = 2) -> dict:
-    """Generate the synthetic dataset if absent, train a small ResNet, evaluate on the full
+def run_demo(
+    workdir: str | os.PathLike = "runs/demo",
+    data_root: str | os.PathLike | None = None,
+    config: DemoConfig | None = None,
+    verbose: int | str = 2,
+) -> dict:
+    """Train on `data_root` (any folder in the official layout; default: the synthetic
+    dataset, generated if absent), train a small ResNet, evaluate on the full
     val set and write into `workdir`: history.csv, curves.png, mistakes.png, model.keras,
     run.json, summary.json. Returns the summary (val top-1/top-5, timings, paths)."""
     from tinylib import analysis, plots, train
@@ -65,18 +67,32 @@ def run_demo(workdir: str | os.PathLike = "runs/demo", data_root: str | os.PathL
     started = time.perf_counter()
     config = config or DemoConfig.for_profile()
     workdir = Path(workdir)
-    data_root = Path(data_root) if data_root else runtime.data_dir() / config.dataset_name
+    if data_root is None:  # the embedded default: generated once, then reused
+        data_root = make_synthetic(
+            None,
+            config.num_classes,
+            config.train_per_class,
+            config.val_per_class,
+            config.test_per_class,
+            seed=config.seed,
+        )
     print(f"[1/4] dataset: {data_root}")
-    make_synthetic(data_root, config.num_classes, config.train_per_class, config.val_per_class, config.test_per_class, seed=config.seed)
     info = read_layout(data_root)
     train_images, train_labels = load_split(info, "train")
     val_images, val_labels = load_split(info, "val")
     prepared = time.perf_counter()
 
-    print(f"[2/4] training a ResNet-{config.depth} (width {config.width}) on {len(train_images)} images for {config.epochs} epochs")
+    model_name = f"ResNet-{config.depth} (width {config.width})"
+    print(f"[2/4] training a {model_name} on {len(train_images)} images for {config.epochs} epochs")
     runtime.seed_everything(config.seed)
     model = resnet(depth=config.depth, width=config.width, stem=config.stem, num_classes=info.num_classes)
-    recipe = train.Recipe(name="demo", epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed)
+    recipe = train.Recipe(
+        name="demo",
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        seed=config.seed,
+    )
     run = train.fit(model, (train_images, train_labels), (val_images, val_labels), recipe, workdir, verbose=verbose)
 
     print(f"[3/4] evaluating on all {len(val_images)} val images")
@@ -87,7 +103,9 @@ def run_demo(workdir: str | os.PathLike = "runs/demo", data_root: str | os.PathL
 
     print(f"[4/4] writing the report to {workdir}")
     plots.training_curves(workdir / "history.csv").savefig(workdir / "curves.png", dpi=100)
-    plots.mistakes_grid(val_images, val_labels, probabilities, info.names, mistakes).savefig(workdir / "mistakes.png", dpi=100)
+    plots.mistakes_grid(val_images, val_labels, probabilities, info.names, mistakes).savefig(
+        workdir / "mistakes.png", dpi=100
+    )
     summary = {
         "dataset": str(data_root),
         "classes": info.num_classes,
@@ -111,11 +129,13 @@ def run_demo(workdir: str | os.PathLike = "runs/demo", data_root: str | os.PathL
 
 def format_summary(summary: dict) -> str:
     """Human-readable lines for the terminal."""
+    s = summary
     return "\n".join(
         [
-            f"model      {summary['model']} ({summary['parameters']:,} parameters), {summary['epochs']} epochs",
-            f"data       {summary['classes']} classes, {summary['train_images']} train / {summary['val_images']} val images",
-            f"time       {summary['total_seconds']} s in all ({summary['train_seconds']} s training, {summary['train_images_per_second']} img/s)",
+            f"model      {s['model']} ({s['parameters']:,} parameters), {s['epochs']} epochs",
+            f"data       {s['classes']} classes, {s['train_images']} train / {s['val_images']} val images",
+            f"time       {s['total_seconds']} s in all ({s['train_seconds']} s training, "
+            f"{s['train_images_per_second']} img/s)",
             f"val top-5  {summary['val_top5']:.1%}",
             f"val top-1  {summary['val_top1']:.1%}  (chance: {summary['chance']:.0%})",
         ]

@@ -15,10 +15,14 @@ STEMS = ("cifar", "imagenet")
 
 
 def _conv(filters: int, kernel: int, stride: int = 1, name: str | None = None) -> layers.Conv2D:
-    return layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False, kernel_initializer="he_normal", name=name)
+    return layers.Conv2D(
+        filters, kernel, strides=stride, padding="same", use_bias=False, kernel_initializer="he_normal", name=name
+    )
 
 
-def residual_block(x, filters: int, stride: int = 1, preact: bool = False, zero_init: bool = False, name: str = "block"):
+def residual_block(
+    x, filters: int, stride: int = 1, preact: bool = False, zero_init: bool = False, name: str = "block"
+):
     """The basic two-convolution residual block (He et al. 2016): output = F(x) + shortcut(x).
 
     x: tensor (batch, H, W, C). Returns (batch, H/stride, W/stride, filters).
@@ -98,7 +102,9 @@ def resnet(
     for stage, blocks in enumerate(BLOCKS_PER_STAGE[depth]):
         for block in range(blocks):
             stride = 2 if stage > 0 and block == 0 else 1
-            x = residual_block(x, width * 2**stage, stride, preact, zero_init, name=f"stage{stage + 1}_block{block + 1}")
+            x = residual_block(
+                x, width * 2**stage, stride, preact, zero_init, name=f"stage{stage + 1}_block{block + 1}"
+            )
     if preact:
         x = layers.BatchNormalization(name="final_bn")(x)
         x = layers.Activation("relu", name="final_relu")(x)

@@ -17,6 +17,23 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 
+def _show_in_notebooks() -> None:
+    """Let IPython display a returned Figure as a PNG, as it does for pyplot figures."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(
+            Figure, lambda figure: print_figure(figure, "png", bbox_inches="tight")
+        )
+
+
+_show_in_notebooks()
+
+
 def image_grid(
     images: np.ndarray,
     titles: Sequence[str] | None = None,
@@ -44,7 +61,9 @@ def image_grid(
             axis.set_title(titles[index], fontsize=7)
         if boxes is not None and np.all(boxes[index] >= 0):
             x0, y0, x1, y1 = boxes[index]
-            axis.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="yellow", linewidth=1))
+            axis.add_patch(
+                Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="yellow", linewidth=1)
+            )
     return figure
 
 

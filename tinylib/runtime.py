@@ -66,13 +66,13 @@ PROFILES: dict[str, Profile] = {
         name="quick",
         dataset="synthetic",
         synthetic_classes=10,
-        synthetic_train_per_class=60,
-        synthetic_val_per_class=10,
+        synthetic_train_per_class=100,
+        synthetic_val_per_class=20,
         synthetic_test_per_class=2,
         model_depth=10,
-        model_width=8,
+        model_width=16,
         model_stem="imagenet",
-        epochs=2,
+        epochs=6,
         batch_size=32,
         steps_per_epoch=None,
     ),
@@ -84,8 +84,7 @@ def profile(name: str | None = None) -> Profile:
     chosen = (name or os.environ.get(PROFILE_ENV) or "full").strip().lower()
     if chosen not in PROFILES:
         raise ValueError(
-            f"unknown profile {chosen!r} (from {PROFILE_ENV} or the argument); "
-            f"use one of: {', '.join(PROFILES)}"
+            f"unknown profile {chosen!r} (from {PROFILE_ENV} or the argument); use one of: {', '.join(PROFILES)}"
         )
     return PROFILES[chosen]
 
@@ -163,8 +162,6 @@ def report(print_report: bool = True) -> dict:
         "hints": [],
     }
     hints = info["hints"]
-    if sys.version_info < (3, 10):
-        hints.append("Python >= 3.10 is required: create the venv with a newer python3.")
     if info["keras"] is None or int(info["keras"].split(".")[0]) < 3:
         hints.append("Keras 3 is required: `pip install -U 'keras>=3.3'` (TensorFlow >= 2.16 ships it).")
     else:

@@ -76,7 +76,15 @@ def make_optimizer(recipe: Recipe, steps_per_epoch: int) -> keras.optimizers.Opt
     return keras.optimizers.AdamW(schedule, weight_decay=recipe.weight_decay)
 
 
-def array_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, augment: str = "none", shuffle: bool = False, seed: int = 0, repeat: bool = False):
+def array_dataset(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    augment: str = "none",
+    shuffle: bool = False,
+    seed: int = 0,
+    repeat: bool = False,
+):
     """tf.data over in-memory uint8 images (N, 64, 64, 3) and int labels (N,), yielding
     (float32 (B, 64, 64, 3) in [0, 1], int32 (B,)); augment="flip" mirrors half the images."""
     import tensorflow as tf
@@ -92,7 +100,9 @@ def array_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, augme
         batch, batch_labels = pair
         batch = tf.cast(batch, tf.float32) / 255.0
         if augment == "flip":  # a fresh coin per image and batch, deterministic under `seed`
-            coins = tf.random.stateless_uniform([tf.shape(batch)[0], 1, 1, 1], seed=tf.stack([tf.constant(seed, tf.int64), step]))
+            coins = tf.random.stateless_uniform(
+                [tf.shape(batch)[0], 1, 1, 1], seed=tf.stack([tf.constant(seed, tf.int64), step])
+            )
             batch = tf.where(coins < 0.5, tf.reverse(batch, axis=[2]), batch)
         return batch, batch_labels
 
@@ -129,7 +139,9 @@ def fit(
     runtime.seed_everything(recipe.seed)
     images, labels = train
     steps_per_epoch = max(len(images) // recipe.batch_size, 1)
-    train_data = array_dataset(images, labels, recipe.batch_size, recipe.augment, shuffle=True, seed=recipe.seed, repeat=True)
+    train_data = array_dataset(
+        images, labels, recipe.batch_size, recipe.augment, shuffle=True, seed=recipe.seed, repeat=True
+    )
     val_data = array_dataset(*val, batch_size=256)
     compile_model(model, recipe, steps_per_epoch)
     (workdir / "recipe.json").write_text(recipe.to_json() + "\n")

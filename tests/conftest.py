@@ -1,0 +1,46 @@
+"""Shared fixtures: a tiny synthetic dataset, the real sample (skipped where absent)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports TensorFlow or starts a notebook kernel (kernels inherit these).
+os.environ.setdefault("TINYLIB_PROFILE", "quick")
+os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "tinylib-test-data"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
+SAMPLE = SHARED_DATA / "tiny-imagenet-sample"
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory) -> Path:
+    """4 classes, 12 train / 5 val per class, 3 test per class; many hard and grayscale
+    images so every kind shows up."""
+    from tinylib.data import make_synthetic
+
+    root = tmp_path_factory.mktemp("synthetic") / "tiny-synthetic"
+    return make_synthetic(
+        root,
+        num_classes=4,
+        train_per_class=12,
+        val_per_class=5,
+        test_per_class=3,
+        seed=7,
+        hard_fraction=0.5,
+        grayscale_fraction=0.2,
+        workers=1,
+        progress=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_root() -> Path:
+    if not (SAMPLE / "wnids.txt").is_file():
+        pytest.skip(f"real Tiny ImageNet sample not found at {SAMPLE} (only present on the project's machines)")
+    return SAMPLE

@@ -1,0 +1,86 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tinylib.cli import main
+
+
+def _tinylib(*args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "tinylib", *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=600
+    )
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("tinylib 0.")
+
+
+def test_env_command(capsys):
+    assert main(["env"]) == 0
+    out = capsys.readouterr().out
+    assert "keras" in out and "backend" in out and "hint" in out
+
+
+def test_data_synthetic_then_info(tmp_path, capsys):
+    root = tmp_path / "set"
+    assert (
+        main(
+            [
+                "data",
+                "synthetic",
+                str(root),
+                "--classes",
+                "3",
+                "--train-per-class",
+                "4",
+                "--val-per-class",
+                "2",
+                "--test-per-class",
+                "1",
+            ]
+        )
+        == 0
+    )
+    assert "classes=3, train=12, val=6, test=3" in capsys.readouterr().out
+    assert main(["data", "info", str(root)]) == 0
+    assert "solid red circle" in capsys.readouterr().out
+
+
+def test_bad_dataset_is_one_clear_line(tmp_path):
+    result = _tinylib("data", "info", str(tmp_path / "missing"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("tinylib: error: no dataset folder at")
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_end_to_end_in_quick_profile(tmp_path):
+    """What `make demo` runs, shrunk by the quick profile: it must learn, not just run."""
+    result = _tinylib(
+        "demo", "--workdir", str(tmp_path / "demo"), TINYLIB_PROFILE="quick", TINYLIB_DATA=str(tmp_path / "data")
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "val top-1" in result.stdout
+    workdir = tmp_path / "demo"
+    for name in ("history.csv", "curves.png", "mistakes.png", "model.keras", "run.json", "summary.json"):
+        assert (workdir / name).is_file(), name
+    summary = json.loads((workdir / "summary.json").read_text())
+    assert summary["classes"] == 10 and summary["val_images"] == 200
+    assert summary["val_top1"] >= 4 * summary["chance"]  # 10 classes: >= 40 %
+    assert summary["val_top5"] >= summary["val_top1"]
+    assert len((workdir / "history.csv").read_text().splitlines()) == 1 + summary["epochs"]
+
+
+def test_demo_on_the_real_sample(tmp_path, sample_root):
+    from tinylib.demo import DemoConfig, run_demo
+
+    config = DemoConfig(depth=10, width=8, epochs=1, batch_size=32)
+    summary = run_demo(tmp_path / "demo", data_root=sample_root, config=config, verbose=0)
+    assert summary["classes"] == 10 and summary["train_images"] == 300 and summary["val_images"] == 500
+    assert 0.0 <= summary["val_top1"] <= summary["val_top5"] <= 1.0
+    assert (tmp_path / "demo" / "mistakes.png").stat().st_size > 10_000

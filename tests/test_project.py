@@ -1,0 +1,99 @@
+"""House rules: one dependency list, notebooks without outputs and with the shared
+bootstrap cell, the README's test command in CI, module sizes and import layers."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import tomllib
+import yaml
+
+from tinylib import course
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Layers import only downward (ARCHITECTURE.md); cli/demo/course/checks sit on top.
+LAYERS = ["runtime", "data", "models", "train", "analysis", "plots", "demo", "course", "cli"]
+
+
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_one_dependency_list():
+    project = _pyproject()["project"]
+    names = {dependency.split(">")[0].split("=")[0].split("<")[0].strip() for dependency in project["dependencies"]}
+    assert {"tensorflow", "keras", "pillow", "matplotlib", "ipywidgets", "jupyterlab", "tqdm"} <= names
+    dev = {dependency.split(">")[0].strip() for dependency in project["optional-dependencies"]["dev"]}
+    assert {"pytest", "nbval", "ruff", "nbstripout"} <= dev
+    assert not any("==" in dependency for dependency in project["dependencies"]), "no exact pins: they break Colab"
+
+
+def test_environment_yml_repeats_no_package_list():
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert environment["channels"] == ["conda-forge"]
+    conda = [d for d in environment["dependencies"] if isinstance(d, str)]
+    pip = [d for d in environment["dependencies"] if isinstance(d, dict)]
+    assert sorted(d.split(">")[0].split("=")[0] for d in conda) == ["pip", "python"]
+    assert pip == [{"pip": ["-e .[dev]"]}]
+
+
+def test_repository_url_is_defined_once_in_pyproject():
+    assert course.repository_url() == _pyproject()["project"]["urls"]["Repository"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean_and_bootstrapped(notebook):
+    assert course.check_notebook(notebook, ROOT) == []
+
+
+def test_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS][:1] == ["00_start_here.ipynb"]
+
+
+def test_check_notebook_catches_outputs_and_a_wrong_badge(tmp_path):
+    import json
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = json.loads(NOTEBOOKS[0].read_text())
+    notebook["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["hi"]}]
+    copy = folder / "renamed.ipynb"
+    copy.write_text(json.dumps(notebook))
+    problems = course.check_notebook(copy, tmp_path)
+    assert any("outputs" in problem for problem in problems)
+    assert any("Colab badge" in problem for problem in problems)
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / "README.md").read_text()
+    commands = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "make test" in commands
+
+
+def _tinylib_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tinylib"):
+            parts = node.module.split(".")
+            found |= {parts[1]} if len(parts) > 1 else {alias.name for alias in node.names if alias.name in LAYERS}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("tinylib.")}
+    return found
+
+
+@pytest.mark.parametrize(
+    "module", sorted((ROOT / "tinylib").rglob("*.py")), ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_module_size_and_layers(module):
+    assert len(module.read_text().splitlines()) <= 400, "split modules over ~400 lines"
+    relative = module.relative_to(ROOT / "tinylib").parts
+    own = relative[0].removesuffix(".py")
+    if own in ("__init__", "__main__"):
+        return
+    for imported in _tinylib_imports(module) - {own}:
+        assert LAYERS.index(imported) < LAYERS.index(own), f"{own} must not import {imported} (layers import downward)"

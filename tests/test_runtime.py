@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+
+from tinylib import runtime
+
+
+def test_profile_defaults_to_full(monkeypatch):
+    monkeypatch.delenv("TINYLIB_PROFILE", raising=False)
+    assert runtime.profile().name == "full"
+    assert runtime.profile().dataset == "tiny-imagenet-200"
+
+
+def test_profile_from_environment_and_argument(monkeypatch):
+    monkeypatch.setenv("TINYLIB_PROFILE", " Quick ")
+    assert runtime.profile().name == "quick"
+    assert runtime.profile("full").name == "full"
+
+
+def test_quick_profile_is_smaller_than_full():
+    quick, full = runtime.profile("quick"), runtime.profile("full")
+    assert quick.dataset == "synthetic"
+    assert quick.synthetic_train_per_class < full.synthetic_train_per_class
+    assert quick.model_width < full.model_width
+    assert quick.epochs < full.epochs
+
+
+def test_unknown_profile_says_what_to_use(monkeypatch):
+    monkeypatch.setenv("TINYLIB_PROFILE", "fast")
+    with pytest.raises(ValueError, match="use one of: full, quick"):
+        runtime.profile()
+
+
+def test_data_dir_follows_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TINYLIB_DATA", str(tmp_path / "here"))
+    assert runtime.data_dir() == tmp_path / "here"
+    monkeypatch.delenv("TINYLIB_DATA")
+    assert runtime.data_dir().name == "tinylib-data"
+
+
+def test_seed_everything_repeats_numpy_and_keras():
+    import keras
+
+    def draw():
+        runtime.seed_everything(123)
+        return np.random.rand(3), keras.ops.convert_to_numpy(keras.random.uniform((3,)))
+
+    (numpy_a, keras_a), (numpy_b, keras_b) = draw(), draw()
+    np.testing.assert_array_equal(numpy_a, numpy_b)
+    np.testing.assert_array_equal(keras_a, keras_b)
+    runtime.seed_everything(124)
+    assert not np.array_equal(np.random.rand(3), numpy_a)
+
+
+def test_report_describes_this_machine(capsys):
+    info = runtime.report()
+    printed = capsys.readouterr().out
+    assert info["keras"].startswith("3.")
+    assert info["backend"] == "tensorflow"
+    assert any(device.startswith("CPU") for device in info["devices"])
+    assert info["colab"] is False
+    for key in ("python", "tensorflow", "keras", "backend", "accelerator", "hint"):
+        assert key in printed
+
+
+def test_report_hints_at_gpu_runtime_on_colab_without_gpu(monkeypatch):
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "test")
+    monkeypatch.setattr(runtime, "_devices", lambda backend: ["CPU:0"])
+    info = runtime.report(print_report=False)
+    assert info["colab"] is True
+    assert any("Change runtime type" in hint for hint in info["hints"])
+
+
+def test_report_hints_at_quick_profile_on_cpu_in_full_profile(monkeypatch):
+    monkeypatch.setenv("TINYLIB_PROFILE", "full")
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.setattr(runtime, "_devices", lambda backend: ["CPU:0"])
+    assert any("TINYLIB_PROFILE=quick" in hint for hint in runtime.report(print_report=False)["hints"])
+
+
+def test_report_names_a_gpu(monkeypatch):
+    monkeypatch.setattr(runtime, "_devices", lambda backend: ["CPU:0", "GPU:0"])
+    info = runtime.report(print_report=False)
+    assert info["accelerator"] == "GPU"
+    assert info["hints"] == []
+
+
+@pytest.mark.parametrize(
+    ("requirement", "name"),
+    [
+        ("tqdm>=4.66", "tqdm"),
+        ('pytest>=8.0; extra == "dev"', "pytest"),
+        ("Pillow[extra] (>=10)", "pillow"),
+        ("keras", "keras"),
+    ],
+)
+def test_requirement_name(requirement, name):
+    assert runtime._requirement_name(requirement) == name
+
+
+def test_missing_requirements_of_installed_tinylib_is_empty():
+    assert runtime.missing_requirements() == []
+
+
+def test_colab_install_never_touches_tensorflow_keras_numpy(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        runtime,
+        "missing_requirements",
+        lambda distribution="tinylib": ["tensorflow>=2.16", "numpy>=1.24", "tqdm>=4.66", "keras>=3.3"],
+    )
+    monkeypatch.setattr(runtime.subprocess, "run", lambda command, check: calls.append(command))
+    assert runtime.install_missing_requirements() == ["tqdm>=4.66"]
+    assert calls and calls[0][-1] == "tqdm>=4.66" and "tensorflow>=2.16" not in calls[0]

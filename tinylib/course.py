@@ -1,0 +1,82 @@
+"""Notebook housekeeping: the shared bootstrap cell and Colab badges, from one repository URL.
+
+The repository URL is defined once, in pyproject.toml ([project.urls] Repository); the
+bootstrap cell and every "Open in Colab" badge are derived from it, and the tests check that
+the committed notebooks agree (`check_notebook`).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+from pathlib import Path
+
+BRANCH = "main"
+
+BOOTSTRAP_TEMPLATE = """\
+# tinylib bootstrap: the same first cell in every notebook (Colab, local, CI).
+import subprocess
+import sys
+
+REPOSITORY = "{repository}"
+if "google.colab" in sys.modules:  # Colab: install tinylib once, keep Colab's TensorFlow/numpy
+    try:
+        import tinylib
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", f"git+{{REPOSITORY}}"], check=True)
+        import tinylib
+    tinylib.runtime.install_missing_requirements()
+try:
+    import tinylib
+except ImportError as error:
+    raise ImportError("tinylib is not installed for this kernel: run `make lab` in the repository") from error
+print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.runtime.profile().name}}")"""
+
+
+def repository_url() -> str:
+    """The project's repository URL, from the installed package metadata (pyproject.toml)."""
+    for entry in importlib.metadata.metadata("tinylib").get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository":
+            return url.strip().rstrip("/")
+    raise LookupError("pyproject.toml has no [project.urls] Repository entry; reinstall with `pip install -e .`")
+
+
+def bootstrap_source(repository: str | None = None) -> str:
+    """The exact source of the first code cell of every notebook."""
+    return BOOTSTRAP_TEMPLATE.format(repository=repository or repository_url())
+
+
+def colab_url(notebook: str, repository: str | None = None) -> str:
+    """Colab link for a notebook path relative to the repository root (e.g.
+    "notebooks/00_start_here.ipynb")."""
+    match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", repository or repository_url())
+    if not match:
+        raise ValueError(f"Colab badges need a GitHub repository URL, got {repository or repository_url()!r}")
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/{BRANCH}/{notebook}"
+
+
+def colab_badge(notebook: str, repository: str | None = None) -> str:
+    """Markdown for the "Open in Colab" badge of a notebook."""
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    return f"[![Open In Colab]({badge})]({colab_url(notebook, repository)})"
+
+
+def check_notebook(path: str | os.PathLike, repository_root: str | os.PathLike) -> list[str]:
+    """Problems with a committed notebook: stored outputs or execution counts, a first code
+    cell that is not the bootstrap, a missing or wrong Colab badge. Empty when all is well."""
+    path = Path(path)
+    relative = path.resolve().relative_to(Path(repository_root).resolve()).as_posix()
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    problems = []
+    if any(cell.get("outputs") or cell.get("execution_count") is not None for cell in code):
+        problems.append(f"{relative}: has outputs or execution counts (run nbstripout)")
+    if not code or "".join(code[0]["source"]) != bootstrap_source():
+        problems.append(f"{relative}: first code cell is not the bootstrap cell (tinylib.course.bootstrap_source())")
+    markdown = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    if colab_badge(relative) not in markdown:
+        problems.append(f"{relative}: no Colab badge for this path (tinylib.course.colab_badge({relative!r}))")
+    return problems
