@@ -97,3 +97,15 @@ def test_module_size_and_layers(module):
         return
     for imported in _tinylib_imports(module) - {own}:
         assert LAYERS.index(imported) < LAYERS.index(own), f"{own} must not import {imported} (layers import downward)"
+
+
+def test_every_package_file_is_tracked_by_git():
+    """A .gitignore pattern once hid tinylib/data/ from commits; a fresh clone then broke."""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "tinylib"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    tracked = set(listed.stdout.split())
+    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tinylib").rglob("*.py")}
+    assert on_disk <= tracked, f"untracked package files: {sorted(on_disk - tracked)}"
