@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import re
 
@@ -8,6 +9,7 @@ from PIL import Image
 from tinylib.data import make_synthetic, read_difficulty, read_layout, synthetic_classes
 from tinylib.data import synthetic as synthetic_module
 from tinylib.data.drawing import HARD_KINDS, MAX_CLASSES, render_image
+from tinylib.data.synthetic import read_spec
 
 
 def _digest(root):
@@ -90,17 +92,9 @@ def test_deterministic_from_seed_whatever_the_workers(tmp_path):
 
 def test_second_call_reuses_the_dataset(synthetic_root):
     before = {p: p.stat().st_mtime_ns for p in synthetic_root.rglob("*")}
-    again = make_synthetic(
-        synthetic_root,
-        num_classes=4,
-        train_per_class=12,
-        val_per_class=5,
-        test_per_class=3,
-        seed=7,
-        hard_fraction=0.5,
-        grayscale_fraction=0.2,
-        progress=False,
-    )
+    spec = dataclasses.asdict(read_spec(synthetic_root))
+    assert spec.pop("version") == 1 and spec["num_classes"] == 4 and spec["hard_fraction"] == 0.5
+    again = make_synthetic(synthetic_root, **spec, progress=False)
     assert again == synthetic_root
     assert {p: p.stat().st_mtime_ns for p in synthetic_root.rglob("*")} == before
 
@@ -125,29 +119,14 @@ def test_interrupted_generation_leaves_nothing_that_looks_complete(tmp_path, mon
             raise KeyboardInterrupt
         return original(job)
 
+    small = dict(num_classes=2, train_per_class=10, val_per_class=2, test_per_class=1, workers=1, progress=False)
     original = synthetic_module._render_entry
     monkeypatch.setattr(synthetic_module, "_render_entry", failing)
     with pytest.raises(KeyboardInterrupt):
-        make_synthetic(
-            tmp_path / "data",
-            num_classes=2,
-            train_per_class=10,
-            val_per_class=2,
-            test_per_class=1,
-            workers=1,
-            progress=False,
-        )
+        make_synthetic(tmp_path / "data", **small)
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(synthetic_module, "_render_entry", original)
-    root = make_synthetic(
-        tmp_path / "data",
-        num_classes=2,
-        train_per_class=10,
-        val_per_class=2,
-        test_per_class=1,
-        workers=1,
-        progress=False,
-    )
+    root = make_synthetic(tmp_path / "data", **small)
     assert len(read_layout(root).train_files) == 20
 
 

@@ -11,9 +11,9 @@ def _demo(args: argparse.Namespace) -> int:
     from tinylib.demo import format_summary, run_demo
 
     summary = run_demo(args.workdir, args.data)
-    print()
+    workdir = Path(args.workdir)
+    print(f"\nreport     {workdir / 'curves.png'}, {workdir / 'mistakes.png'}")
     print(format_summary(summary))
-    print(f"report     {Path(args.workdir) / 'curves.png'}, {Path(args.workdir) / 'mistakes.png'}")
     return 0
 
 
