@@ -30,7 +30,7 @@ class Profile:
     dataset: "tiny-imagenet-200" (real data) or "synthetic" (generated, offline).
     synthetic_*: size of the generated dataset (images per class; test is unlabeled).
     model_*: the residual network a notebook or `tinylib train` builds by default.
-    epochs, batch_size: training length; steps_per_epoch None means one pass over train.
+    epochs, batch_size: training length (an epoch is one pass over the train split).
     """
 
     name: str
@@ -44,7 +44,6 @@ class Profile:
     model_stem: str
     epochs: int
     batch_size: int
-    steps_per_epoch: int | None
 
 
 PROFILES: dict[str, Profile] = {
@@ -60,7 +59,6 @@ PROFILES: dict[str, Profile] = {
         model_stem="cifar",
         epochs=30,
         batch_size=128,
-        steps_per_epoch=None,
     ),
     "quick": Profile(
         name="quick",
@@ -74,7 +72,6 @@ PROFILES: dict[str, Profile] = {
         model_stem="imagenet",
         epochs=6,
         batch_size=32,
-        steps_per_epoch=None,
     ),
 }
 
@@ -127,7 +124,12 @@ def _devices(backend: str) -> list[str]:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return [f"{d.device_type}:{d.name.split(':', 1)[-1]}" for d in tf.config.list_physical_devices()]
+        devices = []
+        for device in tf.config.list_physical_devices():
+            name = device.name.split("physical_device:")[-1]  # "GPU:0"
+            details = tf.config.experimental.get_device_details(device) if device.device_type == "GPU" else {}
+            devices.append(f"{name} {details.get('device_name', '')}".strip())
+        return devices
     if backend == "jax":
         import jax
 

@@ -73,7 +73,10 @@ def _shape_outline(shape: str) -> list[list[tuple[float, float]]]:
     any further ones are cut out (holes)."""
 
     def regular(n: int, radius: float = 1.0, start: float = -math.pi / 2):
-        return [(radius * math.cos(start + 2 * math.pi * i / n), radius * math.sin(start + 2 * math.pi * i / n)) for i in range(n)]
+        return [
+            (radius * math.cos(start + 2 * math.pi * i / n), radius * math.sin(start + 2 * math.pi * i / n))
+            for i in range(n)
+        ]
 
     if shape == "circle":
         return [regular(48)]
@@ -94,7 +97,9 @@ def _shape_outline(shape: str) -> list[list[tuple[float, float]]]:
         return [regular(48), regular(48, 0.55)]
     if shape == "cross":
         a, b = 0.33, 1.0
-        return [[(-a, -b), (a, -b), (a, -a), (b, -a), (b, a), (a, a), (a, b), (-a, b), (-a, a), (-b, a), (-b, -a), (-a, -a)]]
+        return [
+            [(-a, -b), (a, -b), (a, -a), (b, -a), (b, a), (a, a), (a, b), (-a, b), (-a, a), (-b, a), (-b, -a), (-a, -a)]
+        ]
     if shape == "crescent":
         return [regular(48), [(x + 0.45, y - 0.2) for x, y in regular(48, 0.82)]]
     if shape == "heart":
@@ -115,7 +120,9 @@ _OUTLINES = {shape: _shape_outline(shape) for shape in SHAPES}
 
 def _place(polygon, cx: float, cy: float, radius: float, angle: float, scale: int):
     cos, sin = math.cos(angle), math.sin(angle)
-    return [((cx + radius * (x * cos - y * sin)) * scale, (cy + radius * (x * sin + y * cos)) * scale) for x, y in polygon]
+    return [
+        ((cx + radius * (x * cos - y * sin)) * scale, (cy + radius * (x * sin + y * cos)) * scale) for x, y in polygon
+    ]
 
 
 def _shape_mask(shape: str, cx: float, cy: float, radius: float, angle: float, supersample: int = 4) -> np.ndarray:
@@ -163,7 +170,11 @@ def _object_layer(cls: SyntheticClass, rng: np.random.Generator, cx: float, cy: 
     """RGB float32 (64, 64, 3): the class colour and texture, shaded by a light direction."""
     hue = COLOURS[cls.colour] + rng.normal(0, 0.015)
     main = _hsv(hue, rng.uniform(0.65, 1.0), rng.uniform(0.7, 1.0))
-    accent = _hsv(hue, rng.uniform(0.2, 0.6), rng.uniform(0.9, 1.0)) if cls.texture == "dotted" else main * rng.uniform(0.25, 0.4)
+    accent = (
+        _hsv(hue, rng.uniform(0.2, 0.6), rng.uniform(0.9, 1.0))
+        if cls.texture == "dotted"
+        else main * rng.uniform(0.25, 0.4)
+    )
     pattern = _texture(cls.texture, rng)[..., None]
     layer = pattern * main + (1 - pattern) * accent
     light = rng.uniform(0, 2 * math.pi)
@@ -179,9 +190,13 @@ def _background(rng: np.random.Generator) -> np.ndarray:
     angle = rng.uniform(0, 2 * math.pi)
     ramp = np.clip(((_XX - 32) * math.cos(angle) + (_YY - 32) * math.sin(angle)) / 64 + 0.5, 0, 1)[..., None]
     image = first * (1 - ramp) + second * ramp
-    blotches = Image.fromarray((rng.uniform(0, 255, (6, 6, 3))).astype(np.uint8)).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BICUBIC)
+    blotches = Image.fromarray((rng.uniform(0, 255, (6, 6, 3))).astype(np.uint8)).resize(
+        (IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BICUBIC
+    )
     image = image + (np.asarray(blotches, np.float32) / 255.0 - 0.5) * rng.uniform(0.1, 0.3)
-    canvas = Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).resize((128, 128), Image.Resampling.BILINEAR)
+    canvas = Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8)).resize(
+        (128, 128), Image.Resampling.BILINEAR
+    )
     draw = ImageDraw.Draw(canvas)
     for _ in range(rng.integers(3, 9)):
         colour = tuple(int(c * 255) for c in _hsv(rng.uniform(), rng.uniform(0.1, 0.7), rng.uniform(0.25, 0.95)))
@@ -232,7 +247,9 @@ def render_image(cls: SyntheticClass, difficulty: str, rng: np.random.Generator,
         ox = rng.uniform(box[0] - ow / 3, box[2] + 1 - 2 * ow / 3)
         oy = rng.uniform(box[1] - oh / 3, box[3] + 1 - 2 * oh / 3)
         inside = (_XX >= ox) & (_XX < ox + ow) & (_YY >= oy) & (_YY < oy + oh)
-        occluder = _hsv(rng.uniform(), rng.uniform(0.0, 0.3), rng.uniform(0.3, 0.8)) + rng.normal(0, 0.05, (IMAGE_SIZE, IMAGE_SIZE, 3))
+        occluder = _hsv(rng.uniform(), rng.uniform(0.0, 0.3), rng.uniform(0.3, 0.8)) + rng.normal(
+            0, 0.05, (IMAGE_SIZE, IMAGE_SIZE, 3)
+        )
         image = np.where(inside[..., None], occluder, image)
     image = (image - 0.5) * rng.uniform(0.8, 1.15) + 0.5 + rng.uniform(-0.08, 0.08)
     image = image + rng.normal(0, rng.uniform(0.01, 0.05), image.shape)

@@ -115,7 +115,9 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
     for the full 120,000-image dataset."""
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise LayoutError(f"no dataset folder at {root} — run `tinylib data prepare`, or pass the folder that contains wnids.txt")
+        raise LayoutError(
+            f"no dataset folder at {root} — run `tinylib data prepare`, or pass the folder that contains wnids.txt"
+        )
     if not (root / "wnids.txt").is_file():
         raise LayoutError(f"no wnids.txt under {root}{_hint_root(root)}")
     wnids = tuple(line[0].strip() for line in _read_lines(root / "wnids.txt"))
@@ -125,7 +127,11 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
 
     words = {}
     if (root / "words.txt").is_file():
-        words = {fields[0]: fields[1].strip() for fields in _read_lines(root / "words.txt") if len(fields) >= 2 and fields[0] in index}
+        words = {
+            fields[0]: fields[1].strip()
+            for fields in _read_lines(root / "words.txt")
+            if len(fields) >= 2 and fields[0] in index
+        }
     full_words = tuple(words.get(wnid, wnid) for wnid in wnids)
     names = tuple(entry.split(",")[0].strip() for entry in full_words)
 
@@ -141,7 +147,9 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         train_labels += [label] * len(images)
         train_boxes += [boxes.get(path.name, [-1, -1, -1, -1]) for path in images]
     if not train_files and not (root / "val" / "val_annotations.txt").is_file():
-        raise LayoutError(f"no train/<wnid>/images/ and no val/val_annotations.txt under {root}; is the archive fully extracted?")
+        raise LayoutError(
+            f"no train/<wnid>/images/ and no val/val_annotations.txt under {root}; is the archive fully extracted?"
+        )
 
     val_files, val_labels, val_boxes = [], [], []
     annotations = root / "val" / "val_annotations.txt"

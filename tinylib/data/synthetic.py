@@ -27,6 +27,7 @@ MANIFEST = "synthetic.json"
 DIFFICULTY_FILE = "difficulty.tsv"
 GENERATOR_VERSION = 1
 
+
 @dataclass(frozen=True)
 class SyntheticSpec:
     """Everything that determines a synthetic dataset; stored as synthetic.json in its root."""
@@ -50,9 +51,14 @@ def _plan(spec: SyntheticSpec) -> list[dict]:
         for k in range(spec.train_per_class):
             entries.append({"path": f"train/{cls.wnid}/images/{cls.wnid}_{k}.JPEG", "split": "train", "label": index})
     val_labels = rng.permutation(np.repeat(np.arange(spec.num_classes), spec.val_per_class))
-    entries += [{"path": f"val/images/val_{k}.JPEG", "split": "val", "label": int(label)} for k, label in enumerate(val_labels)]
+    entries += [
+        {"path": f"val/images/val_{k}.JPEG", "split": "val", "label": int(label)} for k, label in enumerate(val_labels)
+    ]
     test_labels = rng.permutation(np.repeat(np.arange(spec.num_classes), spec.test_per_class))
-    entries += [{"path": f"test/images/test_{k}.JPEG", "split": "test", "label": int(label)} for k, label in enumerate(test_labels)]
+    entries += [
+        {"path": f"test/images/test_{k}.JPEG", "split": "test", "label": int(label)}
+        for k, label in enumerate(test_labels)
+    ]
     for number, entry in enumerate(entries):
         hard = rng.uniform() < spec.hard_fraction
         entry["difficulty"] = str(HARD_KINDS[rng.integers(len(HARD_KINDS))]) if hard else "normal"
@@ -109,7 +115,9 @@ def make_synthetic(
     `root` with other content is never touched: an error says what to do instead.
     Returns the dataset root.
     """
-    spec = SyntheticSpec(num_classes, train_per_class, val_per_class, test_per_class, seed, hard_fraction, grayscale_fraction)
+    spec = SyntheticSpec(
+        num_classes, train_per_class, val_per_class, test_per_class, seed, hard_fraction, grayscale_fraction
+    )
     synthetic_classes(num_classes)  # validates num_classes
     if min(train_per_class, val_per_class, test_per_class) < 0:
         raise ValueError("image counts per class must be >= 0")
@@ -119,7 +127,9 @@ def make_synthetic(
         if existing == spec:
             return root
         found = "a synthetic dataset with another spec" if existing else "other files"
-        raise FileExistsError(f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate")
+        raise FileExistsError(
+            f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate"
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{root.name}.partial-", dir=root.parent))
     try:
@@ -133,7 +143,9 @@ def make_synthetic(
 
 def default_name(spec: SyntheticSpec) -> str:
     """Folder name that encodes the sizes and seed: "synthetic-10c-500-50-50-s0"."""
-    name = f"synthetic-{spec.num_classes}c-{spec.train_per_class}-{spec.val_per_class}-{spec.test_per_class}-s{spec.seed}"
+    name = (
+        f"synthetic-{spec.num_classes}c-{spec.train_per_class}-{spec.val_per_class}-{spec.test_per_class}-s{spec.seed}"
+    )
     if (spec.hard_fraction, spec.grayscale_fraction) != (SyntheticSpec.hard_fraction, SyntheticSpec.grayscale_fraction):
         name += f"-h{spec.hard_fraction:g}-g{spec.grayscale_fraction:g}"
     return name
@@ -171,11 +183,22 @@ def _write_dataset(build: Path, spec: SyntheticSpec, workers: int | None, progre
         results = list(_progress(map(_render_entry, jobs), len(jobs), progress))
     boxes = dict(results)
     for cls in classes:
-        lines = [f"{Path(e['path']).name}\t" + "\t".join(map(str, boxes[e["path"]])) for e in entries if e["split"] == "train" and e["path"].startswith(f"train/{cls.wnid}/")]
+        lines = [
+            f"{Path(e['path']).name}\t" + "\t".join(map(str, boxes[e["path"]]))
+            for e in entries
+            if e["split"] == "train" and e["path"].startswith(f"train/{cls.wnid}/")
+        ]
         (build / "train" / cls.wnid / f"{cls.wnid}_boxes.txt").write_text("".join(line + "\n" for line in lines))
-    val_lines = [f"{Path(e['path']).name}\t{classes[e['label']].wnid}\t" + "\t".join(map(str, boxes[e["path"]])) for e in entries if e["split"] == "val"]
+    val_lines = [
+        f"{Path(e['path']).name}\t{classes[e['label']].wnid}\t" + "\t".join(map(str, boxes[e["path"]]))
+        for e in entries
+        if e["split"] == "val"
+    ]
     (build / "val" / "val_annotations.txt").write_text("".join(line + "\n" for line in val_lines))
-    (build / DIFFICULTY_FILE).write_text("path\tdifficulty\tgrayscale\n" + "".join(f"{e['path']}\t{e['difficulty']}\t{int(e['grayscale'])}\n" for e in entries))
+    (build / DIFFICULTY_FILE).write_text(
+        "path\tdifficulty\tgrayscale\n"
+        + "".join(f"{e['path']}\t{e['difficulty']}\t{int(e['grayscale'])}\n" for e in entries)
+    )
     (build / MANIFEST).write_text(json.dumps({"generator": "tinylib.data.synthetic", **asdict(spec)}, indent=2) + "\n")
 
 
