@@ -18,6 +18,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 _SUBMODULES = (
     "analysis",
+    "checks",
     "cli",
     "course",
     "data",
@@ -26,6 +27,7 @@ _SUBMODULES = (
     "plots",
     "runtime",
     "train",
+    "widgets",
 )
 
 __all__ = ["__version__", *_SUBMODULES]
