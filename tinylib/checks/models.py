@@ -1,0 +1,145 @@
+"""Checkers for the architecture exercises of notebook 02: residual, pre-activation and
+bottleneck blocks written by the learner as `block(x, filters, stride=1) -> tensor`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+
+from tinylib.checks.feedback import ExerciseError, expect, passed
+from tinylib.models import bottleneck_block, residual_block
+
+Block = Callable[..., object]
+
+
+def _build(block: Block, input_shape: tuple[int, int, int], filters: int, stride: int) -> keras.Model:
+    inputs = keras.Input(input_shape)
+    try:
+        outputs = block(inputs, filters, stride=stride)
+    except Exception as error:  # report the learner's error in one line, not a traceback
+        raise ExerciseError(
+            f"calling your block on an input of shape {inputs.shape} with filters={filters}, stride={stride} "
+            f"raised {type(error).__name__}: {error}"
+        ) from None
+    expect(
+        isinstance(outputs, keras.KerasTensor),
+        f"your block should return a tensor; it returned {type(outputs).__name__}",
+    )
+    return keras.Model(inputs, outputs)
+
+
+def _expect_shape(model: keras.Model, expected: tuple, filters: int, stride: int, hint: str) -> None:
+    found = tuple(model.output.shape)
+    expect(
+        found == expected,
+        f"your block returns shape {found} for input {tuple(model.input.shape)}, filters={filters}, stride={stride}; "
+        f"expected {expected}. {hint}",
+    )
+
+
+def _expect_parameters(model: keras.Model, expected: int, what: str) -> None:
+    found = model.count_params()
+    expect(
+        found == expected,
+        f"your block has {found:,} parameters for {what}; the textbook block has {expected:,}. "
+        "Check: convolutions without bias (use_bias=False), one BatchNormalization after each convolution, "
+        "and a 1x1 projection only when the shape changes.",
+    )
+
+
+def _with_zero_kernels(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.kernel.assign(np.zeros(layer.kernel.shape, "float32"))
+    return keras.ops.convert_to_numpy(model(inputs, training=False))
+
+
+def _parameters_of(reference: Block, input_shape: tuple[int, int, int], filters: int, stride: int) -> int:
+    inputs = keras.Input(input_shape)
+    return keras.Model(inputs, reference(inputs, filters, stride=stride)).count_params()
+
+
+def _shapes(block: Block, filters: int, expansion: int) -> tuple[keras.Model, keras.Model]:
+    """The learner's block kept-shape and downsampling (stride 2, twice the filters)."""
+    channels = filters * expansion
+    same = _build(block, (8, 8, channels), filters, 1)
+    _expect_shape(same, (None, 8, 8, channels), filters, 1, "With stride=1 the block keeps height, width and channels.")
+    down = _build(block, (8, 8, channels), 2 * filters, 2)
+    hint = "With stride=2 the block halves height and width (and the shortcut must do the same)."
+    _expect_shape(down, (None, 4, 4, 2 * channels), 2 * filters, 2, hint)
+    return same, down
+
+
+def _parameters(
+    same: keras.Model, down: keras.Model, reference: Block, name: str, filters: int, expansion: int
+) -> None:
+    """Parameter counts against `reference`, the library's own block."""
+    channels = filters * expansion
+    _expect_parameters(
+        same, _parameters_of(reference, (8, 8, channels), filters, 1), f"{name} keeping {channels} channels"
+    )
+    expected = _parameters_of(reference, (8, 8, channels), 2 * filters, 2)
+    _expect_parameters(down, expected, f"{name} going to {2 * channels} channels, stride 2")
+
+
+def check_residual_block(block: Block) -> None:
+    """The basic post-activation block: conv-BN-ReLU-conv-BN, add the shortcut, ReLU."""
+    same, down = _shapes(block, 16, 1)
+    x = np.random.default_rng(0).random((2, 8, 8, 16), dtype=np.float32)  # >= 0, like a ReLU output
+    output = _with_zero_kernels(same, x)
+    expect(
+        not np.allclose(output, 0, atol=1e-4),
+        "with all convolution weights at zero your block outputs zeros: the input is never added back "
+        "(the skip connection is missing).",
+    )
+    expect(
+        np.allclose(output, x, atol=1e-4),
+        "with all convolution weights at zero, a residual block should pass a non-negative input through unchanged "
+        "(ReLU(0 + x) = x); yours changes it. Is the input added to the branch output, before the last ReLU?",
+    )
+    _parameters(same, down, lambda x, f, stride: residual_block(x, f, stride), "a basic block", 16, 1)
+    passed("residual block")
+
+
+def check_preact_block(block: Block) -> None:
+    """The pre-activation block: BN-ReLU-conv-BN-ReLU-conv, then add; nothing after the addition."""
+    same, down = _shapes(block, 16, 1)
+    x = np.random.default_rng(1).normal(size=(2, 8, 8, 16)).astype(np.float32)  # negative values too
+    output = _with_zero_kernels(same, x)
+    expect(
+        not np.allclose(output, 0, atol=1e-4),
+        "with zero weights your block outputs zeros: the skip connection is missing.",
+    )
+    expect(
+        not np.allclose(output, np.maximum(x, 0), atol=1e-4),
+        "your block applies a ReLU after the addition; in the pre-activation block nothing follows the addition, "
+        "so negative inputs pass through too.",
+    )
+    expect(
+        np.allclose(output, x, atol=1e-4),
+        "with zero convolution weights a pre-activation block should return its input exactly; yours changes it. "
+        "Does the shortcut carry x itself (not its normalised version) when the shape is kept?",
+    )
+    reference = lambda x, f, stride: residual_block(x, f, stride, preact=True)  # noqa: E731
+    _parameters(same, down, reference, "a pre-activation block", 16, 1)
+    passed("pre-activation block")
+
+
+def check_bottleneck_block(block: Block) -> None:
+    """The bottleneck block: 1x1 (filters) -> 3x3 (filters, stride) -> 1x1 (4 x filters), each
+    followed by BN (ReLU after the first two), add the shortcut, ReLU."""
+    same, down = _shapes(block, 4, 4)
+    x = np.random.default_rng(2).random((2, 8, 8, 16), dtype=np.float32)
+    output = _with_zero_kernels(same, x)
+    expect(
+        not np.allclose(output, 0, atol=1e-4),
+        "with zero weights your block outputs zeros: the skip connection is missing.",
+    )
+    expect(
+        np.allclose(output, x, atol=1e-4),
+        "with zero weights a bottleneck block should pass a non-negative input through.",
+    )
+    _parameters(same, down, lambda x, f, stride: bottleneck_block(x, f, stride), "a bottleneck block", 4, 4)
+    passed("bottleneck block")
