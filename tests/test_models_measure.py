@@ -104,7 +104,9 @@ def test_gradient_norms_cover_every_kernel_in_order():
     model = resnet10(width=8, stem="imagenet", num_classes=4)
     norms = gradient_norms(model, np.zeros((2, 64, 64, 3), np.float32), np.array([0, 1]))
     assert list(norms)[0] == "stem_conv" and list(norms)[-1] == "classifier"
-    assert len(norms) == sum(isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) for layer in model.layers)
+    weighted = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    assert len(norms) == len([layer for layer in weighted if "shortcut" not in layer.name]) == 10
+    assert len(gradient_norms(model, np.zeros((2, 64, 64, 3), np.float32), np.array([0, 1]), shortcuts=True)) == 13
     assert all(np.isfinite(value) and value >= 0 for value in norms.values())
 
 

@@ -38,3 +38,17 @@ def test_mistakes_grid_titles():
     figure = plots.mistakes_grid(IMAGES, np.array([0, 1, 2, 0, 1]), probabilities, ["cat", "dog", "fox"], [1, 3])
     titles = [axis.get_title() for axis in figure.axes if axis.get_title()]
     assert titles == ["true: dog\npred: fox (80%)", "true: cat\npred: fox (80%)"]
+
+
+def test_gradient_profile_one_line_per_model_on_a_log_scale():
+    figure = plots.gradient_profile({"plain": {"a": 10.0, "b": 1.0}, "residual": {"a": 2.0, "b": 1.0}})
+    axis = figure.axes[0]
+    assert axis.get_yscale() == "log"
+    assert [line.get_label() for line in axis.lines] == ["plain", "residual"]
+    np.testing.assert_allclose(axis.lines[0].get_ydata(), [10.0, 1.0])
+
+
+def test_compare_runs():
+    figure = plots.compare_runs({"a": {"loss": [2.0, 1.0]}, "b": {"loss": [2.0, 1.5]}})
+    assert [line.get_label() for line in figure.axes[0].lines] == ["a", "b"]
+    np.testing.assert_allclose(figure.axes[0].lines[1].get_ydata(), [2.0, 1.5])

@@ -111,3 +111,31 @@ def mistakes_grid(
         for i in indices
     ]
     return image_grid(images[indices], titles, columns=columns, size=2.0)
+
+
+def gradient_profile(norms: dict[str, dict[str, float]]) -> Figure:
+    """Per-layer gradient norms (log scale), input side on the left, one line per model.
+    `norms`: {model name: {layer name: norm}} as returned by `models.gradient_norms`."""
+    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    axis = figure.subplots()
+    for name, per_layer in norms.items():
+        axis.plot(np.arange(1, len(per_layer) + 1), list(per_layer.values()), marker=".", label=name)
+    axis.set_yscale("log")
+    axis.set_xlabel("weighted layer (1 = next to the input)")
+    axis.set_ylabel("gradient norm at initialisation")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend()
+    return figure
+
+
+def compare_runs(histories: dict[str, dict[str, list[float]]], metric: str = "loss", xlabel: str = "epoch") -> Figure:
+    """One metric per epoch for several runs: {run name: Keras History.history}."""
+    figure = Figure(figsize=(6, 3.4), layout="constrained")
+    axis = figure.subplots()
+    for name, history in histories.items():
+        axis.plot(np.arange(1, len(history[metric]) + 1), history[metric], marker="o", label=name)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(metric)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    return figure

@@ -31,6 +31,7 @@ class Profile:
     synthetic_*: size of the generated dataset (images per class; test is unlabeled).
     model_*: the residual network a notebook or `tinylib train` builds by default.
     epochs, batch_size: training length (an epoch is one pass over the train split).
+    comparison_steps: training steps of the short side-by-side runs inside notebooks.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Profile:
     model_stem: str
     epochs: int
     batch_size: int
+    comparison_steps: int
 
 
 PROFILES: dict[str, Profile] = {
@@ -59,6 +61,7 @@ PROFILES: dict[str, Profile] = {
         model_stem="cifar",
         epochs=30,
         batch_size=128,
+        comparison_steps=1000,
     ),
     "quick": Profile(
         name="quick",
@@ -72,6 +75,7 @@ PROFILES: dict[str, Profile] = {
         model_stem="imagenet",
         epochs=6,
         batch_size=32,
+        comparison_steps=100,
     ),
 }
 

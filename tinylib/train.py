@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 
 import keras
@@ -19,6 +20,10 @@ import numpy as np
 from tinylib import runtime
 
 AUGMENTATIONS = ("none", "flip")
+
+# Keras 3.15 warns on every fit() with a tf.data input unless shuffle=False is passed, although
+# a dataset shuffles itself (ours do); the warning only confuses learners, so it is silenced.
+warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will be ignored")
 OPTIMIZERS = ("adamw", "sgd")
 
 

@@ -146,19 +146,27 @@ def plot_diagram(model: keras.Model, path: str | os.PathLike) -> str | None:
     try:
         keras.utils.plot_model(model, to_file=str(path), show_shapes=True, show_layer_names=True, dpi=60)
     except (ImportError, OSError) as error:
-        print(f"diagram skipped: {error} (install Graphviz, e.g. `apt install graphviz`, and `pip install pydot`)")
+        print(f"diagram skipped: {error} Graphviz is needed too (`apt install graphviz` or `brew install graphviz`).")
         return None
     return str(path)
 
 
-def gradient_norms(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+def gradient_norms(
+    model: keras.Model, images: np.ndarray, labels: np.ndarray, shortcuts: bool = False
+) -> dict[str, float]:
     """L2 norm of the loss gradient for every convolution and dense kernel, input side first.
+    Projection shortcuts (layers named "*shortcut*") are left out unless shortcuts=True, so
+    the entries follow the main path of a ResNet and its plain twin alike.
 
     images: float32 (B, 64, 64, 3) in [0, 1]; labels: int (B,). One forward/backward pass in
     training mode (BatchNorm uses batch statistics) with sparse categorical cross-entropy.
     Works on the TensorFlow, JAX and PyTorch backends.
     """
-    kernels = [layer for layer in _layers(model) if isinstance(layer, _WEIGHTED)]
+    kernels = [
+        layer
+        for layer in _layers(model)
+        if isinstance(layer, _WEIGHTED) and (shortcuts or "shortcut" not in layer.name)
+    ]
     images = np.asarray(images, np.float32)
     labels = np.asarray(labels)
 
