@@ -44,3 +44,20 @@ def sample_root() -> Path:
     if not (SAMPLE / "wnids.txt").is_file():
         pytest.skip(f"real Tiny ImageNet sample not found at {SAMPLE} (only present on the project's machines)")
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def real_zip() -> Path:
+    """The real 20-class zip in the official layout (../shared/data), skipped where absent."""
+    path = SHARED_DATA / "tiny-imagenet-20.zip"
+    if not path.is_file():
+        pytest.skip(f"real 20-class zip not found at {path} (only present on the project's machines)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_root(tmp_path_factory, real_zip) -> Path:
+    """The 20-class zip prepared (extracted + verified) once per session, outside the repository."""
+    from tinylib.data import prepare
+
+    return prepare(real_zip, tmp_path_factory.mktemp("real"), progress=False)

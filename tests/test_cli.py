@@ -67,7 +67,7 @@ def test_demo_end_to_end_in_quick_profile(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "val top-1" in result.stdout
     workdir = tmp_path / "demo"
-    for name in ("history.csv", "curves.png", "mistakes.png", "model.keras", "run.json", "summary.json"):
+    for name in ("history.csv", "curves.png", "mistakes.png", "best.keras", "last.keras", "run.json", "summary.json"):
         assert (workdir / name).is_file(), name
     summary = json.loads((workdir / "summary.json").read_text())
     assert summary["classes"] == 10 and summary["val_images"] == 200

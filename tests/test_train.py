@@ -1,4 +1,5 @@
-import csv
+"""fit(): one resumable work folder, honest evaluation, time budget, NaN stop."""
+
 import json
 
 import keras
@@ -6,63 +7,95 @@ import numpy as np
 import pytest
 
 from tinylib.models import resnet10
-from tinylib.train import Recipe, array_dataset, fit, learning_rate_schedule
+from tinylib.train import Recipe, TrainingData, TrainingDiverged, evaluate, fit, read_history_rows, recipe
+
+RECIPE = recipe("demo", epochs=3, batch_size=16)
 
 
-def test_recipe_round_trips_through_json():
-    recipe = Recipe(name="x", epochs=3, optimizer="sgd", learning_rate=0.1)
-    assert Recipe.from_json(recipe.to_json()) == recipe
-    assert recipe.replace(epochs=5).epochs == 5
-
-
-@pytest.mark.parametrize(("field", "value"), [("optimizer", "adam9"), ("augment", "mixup"), ("epochs", 0)])
-def test_recipe_refuses_bad_values(field, value):
-    with pytest.raises(ValueError, match=field):
-        Recipe(**{field: value})
-
-
-def test_schedule_warms_up_then_decays_to_zero():
-    schedule = learning_rate_schedule(Recipe(epochs=10, learning_rate=1e-2, warmup_epochs=1), steps_per_epoch=10)
-    rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
-    assert rates[0] == pytest.approx(1e-3)
-    assert rates[0] < rates[1] < rates[2] == pytest.approx(1e-2)
-    assert rates[2] > rates[3] > rates[4]
-    assert rates[4] == pytest.approx(0.0, abs=1e-6)
-
-
-def test_array_dataset_flips_half_and_repeats_exactly():
-    images = np.random.default_rng(0).integers(0, 256, (64, 64, 64, 3), dtype=np.uint8)
-    labels = np.arange(64)
-
-    def first_batch(seed):
-        batch, batch_labels = next(iter(array_dataset(images, labels, 64, augment="flip", seed=seed)))
-        return batch.numpy(), batch_labels.numpy()
-
-    batch, batch_labels = first_batch(3)
-    np.testing.assert_array_equal(batch_labels, labels)
-    original = images.astype(np.float32) / 255
-    flipped = np.array([np.array_equal(b, o[:, ::-1]) for b, o in zip(batch, original)])
-    kept = np.array([np.array_equal(b, o) for b, o in zip(batch, original)])
-    assert (flipped | kept).all() and 16 < flipped.sum() < 48
-    np.testing.assert_array_equal(first_batch(3)[0], batch)
-    assert not np.array_equal(first_batch(4)[0], batch)
-
-
-def test_fit_writes_one_workdir(tmp_path):
+@pytest.fixture(scope="module")
+def data():
     rng = np.random.default_rng(0)
-    train = (rng.integers(0, 256, (40, 64, 64, 3), dtype=np.uint8), rng.integers(0, 4, 40))
-    val = (rng.integers(0, 256, (12, 64, 64, 3), dtype=np.uint8), rng.integers(0, 4, 12))
-    model = resnet10(width=8, stem="imagenet", num_classes=4)
-    run = fit(model, train, val, Recipe(epochs=2, batch_size=8), tmp_path / "run", verbose=0)
-    files = {p.name for p in (tmp_path / "run").iterdir()}
-    assert {"history.csv", "model.keras", "recipe.json", "run.json"} <= files
-    with open(tmp_path / "run" / "history.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [row["epoch"] for row in rows] == ["0", "1"]
-    assert {"loss", "accuracy", "val_loss", "val_accuracy", "val_top4"} <= set(rows[0])
+    images = rng.integers(0, 256, (72, 64, 64, 3), dtype=np.uint8)
+    labels = rng.integers(0, 4, 72)
+    return TrainingData(images[:48], labels[:48], images[48:], labels[48:], ("a", "b", "c", "d"), source="random")
+
+
+def small_model():
+    keras.utils.set_random_seed(0)
+    return resnet10(width=8, stem="imagenet", num_classes=4)
+
+
+def test_fit_writes_one_workdir(tmp_path, data):
+    run = fit(small_model(), data, RECIPE, tmp_path / "run", verbose=0)
+    names = {p.name for p in (tmp_path / "run").iterdir()}
+    assert {"history.csv", "best.keras", "last.keras", "recipe.json", "run.json", "tb"} <= names
+    assert "backup" not in names  # removed by BackupAndRestore once training completed
+    rows = read_history_rows(tmp_path / "run" / "history.csv")
+    assert [row["epoch"] for row in rows] == ["0", "1", "2"]
+    assert {"loss", "accuracy", "top4", "val_loss", "val_accuracy", "seconds", "learning_rate"} <= set(rows[0])
     assert json.loads((tmp_path / "run" / "run.json").read_text()) == run
-    assert run["epochs"] == 2 and run["train_images"] == 40 and 0 <= run["val_accuracy"] <= 1
-    assert run["images_per_second"] > 0
-    reloaded = keras.models.load_model(tmp_path / "run" / "model.keras")
-    x = val[0][:4].astype("float32") / 255
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+    assert run["status"] == "complete" and run["epochs_done"] == 3 and run["steps_per_epoch"] == 3
+    assert run["val"]["images"] == 24 and 0 <= run["val"]["top1"] <= run["val"]["top5"] <= 1
+    assert run["recipe"]["name"] == "demo" and run["versions"]["keras"].startswith("3.")
+    assert run["images_per_second"] > 0 and "CPU cores" in run["hardware"]
+    assert Recipe.from_json((tmp_path / "run" / "recipe.json").read_text()) == RECIPE
+    best = keras.models.load_model(tmp_path / "run" / "best.keras")
+    assert best.count_params() == small_model().count_params()
+
+
+def test_second_call_does_not_train_again(tmp_path, data):
+    first = fit(small_model(), data, RECIPE, tmp_path / "run", verbose=0)
+    model = small_model()
+    again = fit(model, data, RECIPE, tmp_path / "run", verbose=0)
+    assert again == first
+    assert len(read_history_rows(tmp_path / "run" / "history.csv")) == 3
+    assert evaluate(model, data.val_images, data.val_labels)["top1"] == first["val"]["top1"]
+
+
+def test_time_budget_pauses_then_the_same_call_finishes(tmp_path, data):
+    paused = fit(small_model(), data, RECIPE, tmp_path / "run", max_minutes=0, verbose=0)
+    assert paused["status"] == "paused" and paused["epochs_done"] == 1 and "val" not in paused
+    assert (tmp_path / "run" / "backup").is_dir()
+    done = fit(small_model(), data, RECIPE, tmp_path / "run", verbose=0)
+    assert done["status"] == "complete" and done["epochs_done"] == 3
+    assert [row["epoch"] for row in read_history_rows(tmp_path / "run" / "history.csv")] == ["0", "1", "2"]
+
+
+def test_another_recipe_in_the_same_workdir_is_refused(tmp_path, data):
+    fit(small_model(), data, RECIPE, tmp_path / "run", max_minutes=0, verbose=0)
+    with pytest.raises(ValueError, match="another recipe"):
+        fit(small_model(), data, RECIPE.replace(learning_rate=1.0), tmp_path / "run", verbose=0)
+
+
+def test_nan_loss_stops_with_likely_causes(tmp_path, data):
+    exploding = RECIPE.replace(optimizer="sgd", learning_rate=1e12, weight_decay=0.0, epochs=4)
+    with pytest.raises(TrainingDiverged, match="learning rate too high"):
+        fit(small_model(), data, exploding, tmp_path / "run", verbose=0)
+
+
+def test_evaluation_sees_every_val_image_exactly_once(data):
+    model = small_model()
+    seen = []
+    original = model.predict_on_batch
+
+    def counting(batch):
+        seen.extend(bytes(image) for image in np.asarray(batch))
+        return original(batch)
+
+    model.predict_on_batch = counting
+    result = evaluate(model, data.val_images, data.val_labels, batch_size=10)
+    assert result["images"] == len(seen) == 24
+    expected = {bytes(image.astype(np.float32) / 255) for image in data.val_images}
+    assert set(seen) == expected
+    flipped = evaluate(model, data.val_images, data.val_labels, flip=True, batch_size=10)
+    assert flipped["images"] == 24 and len(seen) == 24 + 48
+
+
+def test_recipe_refuses_bad_values():
+    with pytest.raises(ValueError, match="optimizer"):
+        Recipe(optimizer="adam9")
+    with pytest.raises(ValueError, match="augment"):
+        Recipe(augment="mixup")
+    with pytest.raises(ValueError, match="epoch_fraction"):
+        Recipe(epoch_fraction=0)
+    assert Recipe.from_json(recipe("seed").to_json()) == recipe("seed")

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinylib.train import predict_probabilities
 
-def predict(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class probabilities float32 (N, num_classes) for uint8 (N, 64, 64, 3) images
-    (or float32 already in [0, 1]), computed batch by batch to bound memory."""
-    outputs = []
-    for start in range(0, len(images), batch_size):
-        batch = images[start : start + batch_size]
-        if batch.dtype == np.uint8:
-            batch = batch.astype(np.float32) / 255.0
-        outputs.append(np.asarray(model.predict_on_batch(batch), dtype=np.float32))
-    if not outputs:
-        return np.zeros((0, model.output_shape[-1]), np.float32)
-    return np.concatenate(outputs)
+
+def predict(model, images: np.ndarray, batch_size: int = 256, tta: bool = False) -> np.ndarray:
+    """Class probabilities float32 (N, num_classes) for uint8 (N, 64, 64, 3) images (or
+    float32 already in [0, 1]), batch by batch; tta=True averages with the mirrored images."""
+    return predict_probabilities(model, images, batch_size, flip=tta)
 
 
 def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int = 1) -> float:

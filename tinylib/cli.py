@@ -1,4 +1,4 @@
-"""The `tinylib` command: demo, environment report, dataset tools."""
+"""The `tinylib` command: demo, train, evaluate, environment report, dataset tools."""
 
 from __future__ import annotations
 
@@ -51,10 +51,107 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _download(args: argparse.Namespace) -> int:
+    from tinylib.data import download
+
+    print(download(args.dest, from_zip=args.from_zip, progress=not args.quiet))
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from tinylib.data import prepare, read_layout
+
+    root = prepare(args.from_zip, args.dest, decode=not args.no_decode, progress=not args.quiet)
+    print(f"ready: {read_layout(root)}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from tinylib.data import verify
+    from tinylib.data.verify import OFFICIAL_COUNTS
+
+    report = verify(args.root, expected=OFFICIAL_COUNTS if args.official else None, progress=not args.quiet)
+    print(report.summary())
+    for problem in report.problems:
+        print(f"tinylib: problem: {problem}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from tinylib.data import pack
+    from tinylib.data.packed import read_manifest
+
+    folder = pack(args.root, args.folder, force=args.force, progress=not args.quiet)
+    counts = read_manifest(folder)["counts"]
+    print(f"packed: {folder} ({', '.join(f'{split} {count:,}' for split, count in counts.items())} images)")
+    return 0
+
+
 def _per_class(labels, num_classes: int) -> list[int]:
     import numpy as np
 
     return np.bincount(labels, minlength=num_classes).tolist()
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tinylib import runtime, train
+    from tinylib.data import dataset_for_profile
+    from tinylib.models import build
+
+    profile = runtime.profile()
+    root = dataset_for_profile(profile) if args.data == "synthetic" else Path(args.data)
+    data = train.TrainingData.from_root(root)
+    recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs else {}))
+    if args.batch_size:
+        recipe = recipe.with_batch_size(args.batch_size)
+    width = args.width or (profile.model_width if args.model != "seed_net" else None)
+    stem = args.stem or (profile.model_stem if args.model != "seed_net" else None)
+    model = build(args.model, data.num_classes, width=width, stem=stem)
+    print(f"training {model.name} on {len(data.train_images)} images from {root} with the {recipe.name!r} recipe")
+    try:
+        run = train.fit(model, data, recipe, args.workdir, max_minutes=args.max_minutes)
+    except train.TrainingDiverged as error:
+        print(f"tinylib: error: {error}", file=sys.stderr)
+        return 1
+    print(_run_summary(run))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    import keras
+
+    from tinylib import train
+
+    workdir = Path(args.workdir)
+    run_file = workdir / "run.json"
+    if not run_file.is_file():
+        raise FileNotFoundError(f"no run.json in {workdir}: pass the folder `tinylib train --workdir` wrote")
+    run = json.loads(run_file.read_text())
+    root = Path(args.data or run["data"])
+    model = keras.models.load_model(workdir / ("best.keras" if (workdir / "best.keras").is_file() else "last.keras"))
+    data = train.TrainingData.from_root(root)
+    result = train.evaluate(model, data.val_images, data.val_labels, flip=run["recipe"].get("test_time_flip", False))
+    print(
+        f"{model.name} on all {result['images']} val images of {root}: top-1 {result['top1']:.1%}, "
+        f"top-5 {result['top5']:.1%}, loss {result['loss']:.3f}"
+    )
+    return 0
+
+
+def _run_summary(run: dict) -> str:
+    lines = [
+        f"status     {run['status']}: {run['epochs_done']} of {run['epochs_planned']} epochs, "
+        f"{run['wall_seconds']} s, {run['images_per_second']} img/s"
+    ]
+    if "val" in run:
+        val = run["val"]
+        lines.append(
+            f"val        top-1 {val['top1']:.1%}, top-5 {val['top5']:.1%}, loss {val['loss']:.3f} "
+            f"on all {val['images']} val images"
+        )
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
 
+    fit = commands.add_parser("train", help="train a model with a recipe into a work folder (resumes when re-run)")
+    fit.add_argument("--data", default="synthetic", help="dataset root in the official layout, or 'synthetic'")
+    fit.add_argument("--model", default="resnet18", help="seed_net, resnet10, resnet18, resnet34, plain18, plain34")
+    fit.add_argument("--recipe", default="baseline", help="seed, baseline, fast or demo")
+    fit.add_argument("--epochs", type=int, default=None, help="override the recipe's number of epochs")
+    fit.add_argument("--batch-size", type=int, default=None, help="override the batch size (learning rate scales)")
+    fit.add_argument("--width", type=int, default=None, help="ResNet width (default: the profile's)")
+    fit.add_argument("--stem", choices=("cifar", "imagenet"), default=None, help="ResNet stem (default: the profile's)")
+    fit.add_argument("--workdir", required=True, help="the run's folder; the same folder continues a stopped run")
+    fit.add_argument("--max-minutes", type=float, default=None, help="stop cleanly after the epoch that passes this")
+    fit.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a work folder's best model on every val image")
+    evaluate.add_argument("workdir", help="a folder written by `tinylib train`")
+    evaluate.add_argument("--data", default=None, help="dataset root (default: the one the run trained on)")
+    evaluate.set_defaults(run=_evaluate)
+
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)
 
@@ -90,15 +204,42 @@ def build_parser() -> argparse.ArgumentParser:
     info = data.add_parser("info", help="summarise a dataset in the official layout")
     info.add_argument("root", help="the folder that contains wnids.txt")
     info.set_defaults(run=_info)
+
+    quiet = {"action": "store_true", "help": "no progress bars"}
+    dest = {"default": None, "help": "folder for the zip and the dataset (default: $TINYLIB_DATA or ~/tinylib-data)"}
+    download = data.add_parser("download", help="download the official zip (resumes; checks size and MD5)")
+    download.add_argument("--dest", **dest)
+    download.add_argument("--from-zip", metavar="PATH", help="a zip you downloaded by hand: check it, copy it in place")
+    download.add_argument("--quiet", **quiet)
+    download.set_defaults(run=_download)
+    prepare = data.add_parser("prepare", help="download if needed, extract safely, verify: a ready dataset")
+    prepare.add_argument("--dest", **dest)
+    prepare.add_argument("--from-zip", metavar="PATH", help="extract this zip (any zip in the official layout)")
+    prepare.add_argument("--no-decode", action="store_true", help="verify annotations only, do not decode images")
+    prepare.add_argument("--quiet", **quiet)
+    prepare.set_defaults(run=_prepare)
+    verify = data.add_parser("verify", help="check layout, counts, annotations and every image; exit 1 on problems")
+    verify.add_argument("root", help="the folder that contains wnids.txt")
+    verify.add_argument("--official", action="store_true", help="also expect the official counts (200 x 500 / 50)")
+    verify.add_argument("--quiet", **quiet)
+    verify.set_defaults(run=_verify)
+    pack = data.add_parser("pack", help="decode every split once into uint8 .npy arrays (the fast input path)")
+    pack.add_argument("root", help="the folder that contains wnids.txt")
+    pack.add_argument("--folder", default=None, help="where to write the cache (default: ROOT/packed)")
+    pack.add_argument("--force", action="store_true", help="rebuild even when the cache is up to date")
+    pack.add_argument("--quiet", **quiet)
+    pack.set_defaults(run=_pack)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tinylib` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from tinylib.data.download import DownloadError
+
     try:
         return args.run(args)
-    except (ValueError, FileExistsError, FileNotFoundError) as error:
+    except (ValueError, FileExistsError, FileNotFoundError, PermissionError, DownloadError) as error:
         print(f"tinylib: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -56,12 +57,13 @@ def run_demo(
     config: DemoConfig | None = None,
     verbose: int | str = 2,
 ) -> dict:
-    """Train on `data_root` (any folder in the official layout; default: the synthetic
-    dataset, generated if absent), train a small ResNet, evaluate on the full
-    val set and write into `workdir`: history.csv, curves.png, mistakes.png, model.keras,
-    run.json, summary.json. Returns the summary (val top-1/top-5, timings, paths)."""
+    """Train a small ResNet on `data_root` (any folder in the official layout; default: the
+    synthetic dataset, generated if absent), evaluate it on the full val set and write into
+    `workdir`: what `train.fit` writes (history.csv, best.keras, last.keras, run.json, ...),
+    curves.png, mistakes.png and summary.json. The demo starts afresh each time: its earlier
+    training files in `workdir` are replaced. Returns the summary (val top-1/top-5, timings)."""
     from tinylib import analysis, plots, train
-    from tinylib.data import load_split, make_synthetic, read_layout
+    from tinylib.data import make_synthetic, read_layout
     from tinylib.models import resnet
 
     started = time.perf_counter()
@@ -78,22 +80,19 @@ def run_demo(
         )
     print(f"[1/4] dataset: {data_root}")
     info = read_layout(data_root)
-    train_images, train_labels = load_split(info, "train")
-    val_images, val_labels = load_split(info, "val")
+    data = train.TrainingData.from_root(data_root, progress=False)
+    val_images, val_labels = data.val_images, data.val_labels
     prepared = time.perf_counter()
 
     model_name = f"ResNet-{config.depth} (width {config.width})"
-    print(f"[2/4] training a {model_name} on {len(train_images)} images for {config.epochs} epochs")
+    print(f"[2/4] training a {model_name} on {len(data.train_images)} images for {config.epochs} epochs")
     runtime.seed_everything(config.seed)
     model = resnet(depth=config.depth, width=config.width, stem=config.stem, num_classes=info.num_classes)
-    recipe = train.Recipe(
-        name="demo",
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        seed=config.seed,
+    recipe = train.recipe(
+        "demo", epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate, seed=config.seed
     )
-    run = train.fit(model, (train_images, train_labels), (val_images, val_labels), recipe, workdir, verbose=verbose)
+    _clear_training_files(workdir)
+    run = train.fit(model, data, recipe, workdir, verbose=verbose)
 
     print(f"[3/4] evaluating on all {len(val_images)} val images")
     probabilities = analysis.predict(model, val_images)
@@ -109,22 +108,30 @@ def run_demo(
     summary = {
         "dataset": str(data_root),
         "classes": info.num_classes,
-        "train_images": len(train_images),
+        "train_images": len(data.train_images),
         "val_images": len(val_images),
         "model": model.name,
         "parameters": run["parameters"],
-        "epochs": run["epochs"],
+        "epochs": run["epochs_done"],
         "val_top1": round(top1, 4),
         "val_top5": round(top5, 4),
         "chance": round(1 / info.num_classes, 4),
         "data_seconds": round(prepared - started, 1),
-        "train_seconds": run["seconds"],
+        "train_seconds": run["wall_seconds"],
         "train_images_per_second": run["images_per_second"],
         "total_seconds": round(time.perf_counter() - started, 1),
         "files": sorted(path.name for path in workdir.iterdir() if path.is_file()),
     }
     (workdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _clear_training_files(workdir: Path) -> None:
+    """The demo always trains from scratch: drop what an earlier demo run left in `workdir`."""
+    for name in ("history.csv", "run.json", "recipe.json", "best.keras", "last.keras", "summary.json"):
+        (workdir / name).unlink(missing_ok=True)
+    for name in ("backup", "tb"):
+        shutil.rmtree(workdir / name, ignore_errors=True)
 
 
 def format_summary(summary: dict) -> str:

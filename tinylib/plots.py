@@ -139,3 +139,45 @@ def compare_runs(histories: dict[str, dict[str, list[float]]], metric: str = "lo
     axis.grid(alpha=0.3)
     axis.legend()
     return figure
+
+
+def lr_curve(schedule, steps: int, steps_per_epoch: int | None = None) -> Figure:
+    """The learning rate a schedule gives at each optimiser step 0..steps-1 (a float is a
+    constant rate); with steps_per_epoch, epochs are marked on a second axis."""
+    import keras
+
+    step_numbers = np.arange(steps)
+    rates = (
+        np.full(steps, float(schedule))
+        if isinstance(schedule, (int, float))
+        else np.asarray(keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(step_numbers, "float32"))))
+    )
+    figure = Figure(figsize=(7, 3), layout="constrained")
+    axis = figure.subplots()
+    axis.plot(step_numbers, rates)
+    axis.set_xlabel("optimiser step")
+    axis.set_ylabel("learning rate")
+    axis.grid(alpha=0.3)
+    if steps_per_epoch:
+        top = axis.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
+        top.set_xlabel("epoch")
+    return figure
+
+
+def live_curves():
+    """A Keras callback that redraws `training_curves` in the notebook after every epoch."""
+    import keras
+
+    class LiveCurves(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.history: dict[str, list[float]] = {}
+
+        def on_epoch_end(self, epoch, logs=None):
+            from IPython.display import clear_output, display
+
+            for key, value in (logs or {}).items():
+                self.history.setdefault(key, []).append(float(value))
+            clear_output(wait=True)
+            display(training_curves(self.history))
+
+    return LiveCurves()

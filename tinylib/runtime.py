@@ -32,6 +32,8 @@ class Profile:
     model_*: the residual network a notebook or `tinylib train` builds by default.
     epochs, batch_size: training length (an epoch is one pass over the train split).
     comparison_steps: training steps of the short side-by-side runs inside notebooks.
+    full_size_train_images: cap on training images when a notebook trains a full-size model
+        (seed_net, width-64 ResNets: ~5 img/s on 2 CPU cores); None means all.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Profile:
     epochs: int
     batch_size: int
     comparison_steps: int
+    full_size_train_images: int | None
 
 
 PROFILES: dict[str, Profile] = {
@@ -62,6 +65,7 @@ PROFILES: dict[str, Profile] = {
         epochs=30,
         batch_size=128,
         comparison_steps=1000,
+        full_size_train_images=None,
     ),
     "quick": Profile(
         name="quick",
@@ -76,6 +80,7 @@ PROFILES: dict[str, Profile] = {
         epochs=6,
         batch_size=32,
         comparison_steps=100,
+        full_size_train_images=64,
     ),
 }
 
@@ -93,6 +98,20 @@ def profile(name: str | None = None) -> Profile:
 def data_dir() -> Path:
     """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
     return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
+
+
+def drive_workdir(name: str, local_root: str | os.PathLike = "runs") -> Path:
+    """A work folder that outlives the session: on Colab, Google Drive is mounted (asks for
+    permission once) and MyDrive/tinylib/runs/<name> is returned; elsewhere <local_root>/<name>."""
+    if is_colab():
+        from google.colab import drive  # only exists on Colab
+
+        drive.mount("/content/drive")
+        path = Path("/content/drive/MyDrive/tinylib/runs") / name
+    else:
+        path = Path(local_root) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def is_colab() -> bool:

@@ -1,19 +1,59 @@
-"""Tiny ImageNet data: the official layout, a synthetic stand-in, and input pipelines."""
+"""Tiny ImageNet data: download, prepare, verify, the official layout, pipelines, packed cache.
 
+Names that need Keras (`Augmenter`, `FlipCrop`, `PackedBatches`) load on first use, so
+``import tinylib.data`` stays quick and never imports TensorFlow by itself.
+"""
+
+import importlib
+
+from tinylib.data.archive import ArchiveError, extract, prepare, safe_members
+from tinylib.data.download import DownloadError, download, file_md5
 from tinylib.data.drawing import synthetic_classes
 from tinylib.data.layout import DatasetInfo, LayoutError, read_layout
-from tinylib.data.pipeline import load_images, load_split, make_dataset
+from tinylib.data.packed import is_fresh, load_packed, pack, packed_dataset
+from tinylib.data.pipeline import augment_batches, load_images, load_split, make_dataset, make_pipelines
+from tinylib.data.sources import dataset_for_profile
 from tinylib.data.synthetic import make_synthetic, read_difficulty, synthetic_for_profile
+from tinylib.data.verify import DatasetError, VerifyReport, verify
+
+_LAZY = {"Augmenter": "augment", "FlipCrop": "augment", "PRESETS": "augment", "PackedBatches": "packed"}
 
 __all__ = [
+    "ArchiveError",
+    "Augmenter",
+    "DatasetError",
     "DatasetInfo",
+    "DownloadError",
+    "FlipCrop",
     "LayoutError",
+    "PRESETS",
+    "PackedBatches",
+    "VerifyReport",
+    "augment_batches",
+    "dataset_for_profile",
+    "download",
+    "extract",
+    "file_md5",
+    "is_fresh",
     "load_images",
+    "load_packed",
     "load_split",
     "make_dataset",
+    "make_pipelines",
     "make_synthetic",
+    "pack",
+    "packed_dataset",
+    "prepare",
     "read_difficulty",
     "read_layout",
+    "safe_members",
     "synthetic_classes",
     "synthetic_for_profile",
+    "verify",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

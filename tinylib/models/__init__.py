@@ -22,8 +22,26 @@ from tinylib.models.resnet import (
 )
 from tinylib.models.seed import seed_net
 
+NAMES = ("seed_net", "resnet10", "resnet18", "resnet34", "plain18", "plain34")
+
+
+def build(name: str, num_classes: int = 200, width: int | None = None, stem: str | None = None):
+    """A model by name (one of NAMES) for `tinylib train`: "seed_net" has a fixed shape; the
+    ResNets and plain nets take `width` (default 64) and `stem` (default "cifar")."""
+    options = {key: value for key, value in (("width", width), ("stem", stem)) if value is not None}
+    if name == "seed_net":
+        return seed_net(num_classes)
+    if name.startswith("resnet") and name[6:].isdigit():
+        return resnet(depth=int(name[6:]), num_classes=num_classes, **options)
+    if name.startswith("plain") and name[5:].isdigit():
+        return plain_net(depth=int(name[5:]), num_classes=num_classes, **options)
+    raise ValueError(f"unknown model {name!r}; choose one of {', '.join(NAMES)}")
+
+
 __all__ = [
     "BLOCKS_PER_STAGE",
+    "NAMES",
+    "build",
     "bottleneck_block",
     "count_flops",
     "describe",
