@@ -111,3 +111,40 @@ def test_colab_install_never_touches_tensorflow_keras_numpy(monkeypatch):
     monkeypatch.setattr(runtime.subprocess, "run", lambda command, check: calls.append(command))
     assert runtime.install_missing_requirements() == ["tqdm>=4.66"]
     assert calls and calls[0][-1] == "tqdm>=4.66" and "tensorflow>=2.16" not in calls[0]
+
+
+@pytest.mark.parametrize(
+    ("devices", "policy"),
+    [
+        (["CPU:0"], "float32"),
+        (["CPU:0", "GPU:0 Tesla T4"], "mixed_float16"),
+        (["CPU:0", "GPU:0 Tesla V100-SXM2-16GB"], "mixed_float16"),
+        (["CPU:0", "GPU:0 NVIDIA A100-SXM4-40GB"], "mixed_bfloat16"),
+        (["CPU:0", "GPU:0 NVIDIA H100 80GB HBM3"], "mixed_bfloat16"),
+        (["CPU:0", "TPU:0"], "mixed_bfloat16"),
+    ],
+)
+def test_precision_policy_per_device(devices, policy):
+    chosen, reason = runtime.precision_policy(devices)
+    assert chosen == policy and reason
+
+
+def test_report_says_which_precision_and_why(capsys):
+    info = runtime.report()
+    assert info["precision"].startswith("float32 (no accelerator")
+    assert "precision" in capsys.readouterr().out
+
+
+def test_use_precision_sets_the_keras_policy_and_models_keep_float32_outputs():
+    import keras
+
+    from tinylib.models import resnet10
+
+    try:
+        assert runtime.use_precision("mixed_bfloat16") == "mixed_bfloat16"
+        model = resnet10(width=8, num_classes=3, stem="imagenet")
+        assert model.get_layer("stem_conv").compute_dtype == "bfloat16"
+        assert model.output.dtype == "float32"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert runtime.use_precision() == "float32"

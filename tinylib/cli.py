@@ -104,6 +104,7 @@ def _train(args: argparse.Namespace) -> int:
     recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs else {}))
     if args.batch_size:
         recipe = recipe.with_batch_size(args.batch_size)
+    print(f"precision: {runtime.use_precision()}")
     width = args.width or (profile.model_width if args.model != "seed_net" else None)
     stem = args.stem or (profile.model_stem if args.model != "seed_net" else None)
     model = build(args.model, data.num_classes, width=width, stem=stem)

@@ -165,11 +165,47 @@ def _devices(backend: str) -> list[str]:
     return []
 
 
+# GPUs whose Tensor Cores do float16 but not bfloat16 (Volta, Turing and older).
+FLOAT16_GPUS = ("T4", "V100", "P100", "P4", "K80", "RTX 20", "TITAN V", "GTX")
+
+
+def precision_policy(devices: list[str] | None = None) -> tuple[str, str]:
+    """(Keras dtype policy, reason) for these devices (default: what Keras sees): float32 on
+    CPUs, mixed_float16 on T4/V100-class GPUs, mixed_bfloat16 on A100/H100-class GPUs and TPUs."""
+    devices = devices if devices is not None else _devices(_backend())
+    accelerators = [device for device in devices if not device.startswith("CPU")]
+    if any(device.startswith("TPU") for device in accelerators):
+        return "mixed_bfloat16", "TPU: its matrix units compute in bfloat16"
+    gpus = [device for device in accelerators if device.startswith("GPU")]
+    if not gpus:
+        return "float32", "no accelerator: mixed precision brings no speed-up on CPUs"
+    if any(name in gpu for gpu in gpus for name in FLOAT16_GPUS):
+        return "mixed_float16", f"{gpus[0]}: float16 Tensor Cores (no bfloat16); Keras scales the loss"
+    return "mixed_bfloat16", f"{gpus[0]}: bfloat16 Tensor Cores, float32's range, no loss scaling"
+
+
+def use_precision(policy: str | None = None) -> str:
+    """Set Keras' global dtype policy (default: `precision_policy()`); call it before building
+    a model. Models keep a float32 softmax. Returns the policy set."""
+    import keras
+
+    policy = policy or precision_policy()[0]
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+def _backend() -> str:
+    import keras
+
+    return keras.config.backend()
+
+
 def report(print_report: bool = True) -> dict:
     """Describe Python, TensorFlow, Keras and its backend, devices and Colab, with hints.
 
     Returns a dict (keys: python, platform, tinylib, tensorflow, keras, backend, devices,
-    accelerator, colab, profile, hints); prints it as aligned lines unless print_report=False.
+    accelerator, colab, profile, precision (the policy `use_precision` would choose, and why),
+    hints); prints it as aligned lines unless print_report=False.
     """
     from tinylib import __version__
 
@@ -184,6 +220,7 @@ def report(print_report: bool = True) -> dict:
         "accelerator": "none",
         "colab": is_colab(),
         "profile": profile().name,
+        "precision": None,
         "hints": [],
     }
     hints = info["hints"]
@@ -197,6 +234,8 @@ def report(print_report: bool = True) -> dict:
             info["devices"] = _devices(info["backend"])
         except Exception as error:  # report what is broken instead of crashing the report
             hints.append(f"Keras failed to start its backend: {type(error).__name__}: {error}")
+    if info["backend"]:
+        info["precision"] = "{} ({})".format(*precision_policy(info["devices"]))
     kinds = {device.split(":", 1)[0] for device in info["devices"]}
     info["accelerator"] = "TPU" if "TPU" in kinds else "GPU" if "GPU" in kinds else "none"
     if info["backend"] == "tensorflow" and info["tensorflow"] is None:
