@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import json
 import os
 import platform
 import random
@@ -192,6 +193,39 @@ def use_precision(policy: str | None = None) -> str:
     policy = policy or precision_policy()[0]
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+def strategy():
+    """The distribution engine for this machine, TensorFlow backend (None on other backends,
+    where `use_data_parallel` applies): MultiWorkerMirroredStrategy when TF_CONFIG names
+    several workers, TPUStrategy on a TPU, MirroredStrategy with several GPUs, else the default
+    (one device). `tinylib.train.fit` uses it unless given another."""
+    if _backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    if len(cluster.get("worker", [])) + len(cluster.get("chief", [])) > 1:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if is_colab() and os.environ.get("COLAB_TPU_ADDR"):
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    if len(tf.config.list_logical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def use_data_parallel() -> int:
+    """JAX backend: shard every batch across all local devices (keras.distribution.DataParallel).
+    Returns the number of devices (1: nothing to do)."""
+    import keras
+
+    devices = keras.distribution.list_devices()
+    if _backend() == "jax" and len(devices) > 1:
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return len(devices)
 
 
 def _backend() -> str:

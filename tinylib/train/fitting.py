@@ -8,6 +8,7 @@ Colab tab, a kernel restart, Ctrl-C, SIGKILL) and ends with the planned number o
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
@@ -167,7 +168,9 @@ def _hardware() -> str:
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
     return ", ".join([*devices, f"{os.cpu_count()} CPU cores ({cpu})"])
 
@@ -180,20 +183,27 @@ def fit(
     max_minutes: float | None = None,
     verbose: int | str = "auto",
     callbacks: list | None = None,
+    strategy=None,
 ) -> dict:
     """Train `model` on `data` (TrainingData, or a dataset root) with `recipe` into `workdir`.
 
     Resumes from workdir/backup if an earlier call stopped; `callbacks` are added to Keras'
-    (e.g. `plots.live_curves()`). Returns (and writes) run.json:
+    (e.g. `plots.live_curves()`). `strategy`: a tf.distribute strategy (default:
+    `runtime.strategy()`); with R replicas the recipe's batch size and learning rate are
+    multiplied by R (the linear scaling rule: each replica keeps the recipe's batch), the model
+    is rebuilt inside the strategy's scope, and its trained weights are copied back into `model`.
+    Returns (and writes) run.json:
     status ("complete" or "paused" when `max_minutes` ran out), recipe, model, versions,
     hardware, epochs, wall seconds and train images/s over all calls, and val loss, top-1
     and top-5 of the final model on every val image. Raises TrainingDiverged on a NaN loss.
     """
-    from tinylib.data import packed_dataset
-
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
+    strategy = strategy or runtime.strategy()
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    if replicas > 1:
+        recipe = recipe.with_batch_size(recipe.batch_size * replicas)
     _check_workdir(workdir, recipe, model)
     finished = _finished_run(workdir, recipe)
     if finished is not None:  # nothing left to train: the model takes the final weights
@@ -201,6 +211,27 @@ def fit(
         return finished
     (workdir / "recipe.json").write_text(recipe.to_json() + "\n")
     runtime.seed_everything(recipe.seed)
+    run = _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy)
+    run["replicas"] = replicas
+    if run["status"] == "complete":  # on one device, outside any strategy: every val image once
+        run["val"] = evaluate(model, data.val_images, data.val_labels, flip=recipe.test_time_flip)
+    (workdir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    return run
+
+
+def _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy) -> dict:
+    original = model
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        with strategy.scope():
+            model = keras.models.clone_model(original)
+            model.set_weights(original.get_weights())
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        return _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks)
+
+
+def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks) -> dict:
+    from tinylib.data import packed_dataset
+
     steps = max(int(len(data.train_images) * recipe.epoch_fraction) // recipe.batch_size, 1)
     top_k = min(5, data.num_classes)
     model.compile(
@@ -264,10 +295,10 @@ def fit(
         "versions": {key: report[key] for key in ("python", "tensorflow", "keras", "backend", "tinylib")},
         "hardware": _hardware(),
     }
+    if original is not model:
+        original.set_weights(model.get_weights())
     if complete:
         shutil.rmtree(workdir / "backup", ignore_errors=True)
-        run["val"] = evaluate(model, data.val_images, data.val_labels, flip=recipe.test_time_flip)
     else:
         print(f"stopped after {len(rows)} of {recipe.epochs} epochs (time budget); run the same call again to continue")
-    (workdir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
     return run
