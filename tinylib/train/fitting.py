@@ -243,10 +243,24 @@ def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, 
         ],
     )
     batches = dict(num_classes=data.num_classes, one_hot=True, seed=recipe.seed)
-    train = packed_dataset(
-        data.train_images, data.train_labels, recipe.batch_size, recipe.augment, shuffle=True, repeat=True, **batches
-    )
-    val = packed_dataset(data.val_images, data.val_labels, 256, "none", **batches)
+    if keras.config.backend() == "tensorflow":  # tf.data: parallel gathering, prefetch
+        train = packed_dataset(
+            data.train_images,
+            data.train_labels,
+            recipe.batch_size,
+            recipe.augment,
+            shuffle=True,
+            repeat=True,
+            **batches,
+        )
+        val = packed_dataset(data.val_images, data.val_labels, 256, "none", **batches)
+    else:  # JAX / PyTorch, possibly without TensorFlow installed: a Keras PyDataset
+        from tinylib.data import PackedBatches
+
+        train = PackedBatches(
+            data.train_images, data.train_labels, recipe.batch_size, recipe.augment, shuffle=True, **batches
+        )
+        val = PackedBatches(data.val_images, data.val_labels, 256, "none", **batches)
     best_so_far = [
         float(r["val_accuracy"]) for r in read_history_rows(workdir / "history.csv") if r.get("val_accuracy")
     ]
