@@ -1,0 +1,47 @@
+"""fit() on the JAX backend (no tf.data: PackedBatches), pause and resume; skipped without JAX."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tinylib
+    from tinylib.models import resnet10
+    from tinylib.train import TrainingData, fit, recipe
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (96, 64, 64, 3), dtype=np.uint8), rng.integers(0, 4, 96)
+    data = TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"))
+    plan = recipe("demo", epochs=3, batch_size=16)
+    paused = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], max_minutes=0, verbose=0)
+    done = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], verbose=0)
+    print(json.dumps({"paused": paused, "done": done}))
+    """
+)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_fit_pauses_and_resumes_on_another_backend(backend, tmp_path):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed here; fit's non-TensorFlow input path is checked where it is")
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KERAS_BACKEND": backend},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["paused"]["status"] == "paused" and report["paused"]["epochs_done"] == 1
+    done = report["done"]
+    assert done["status"] == "complete" and done["epochs_done"] == 3 and done["versions"]["backend"] == backend
+    assert done["val"]["images"] == 32
