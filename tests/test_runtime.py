@@ -148,3 +148,17 @@ def test_use_precision_sets_the_keras_policy_and_models_keep_float32_outputs():
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert runtime.use_precision() == "float32"
+
+
+def test_strategy_on_this_machine_is_the_one_device_default(monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    strategy = runtime.strategy()
+    assert strategy.num_replicas_in_sync == 1 and strategy is tf.distribute.get_strategy()
+
+
+def test_multi_worker_config_is_refused_with_a_clear_message(monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"index": 0}}')
+    with pytest.raises(NotImplementedError, match="unset TF_CONFIG"):
+        runtime.strategy()

@@ -197,16 +197,19 @@ def use_precision(policy: str | None = None) -> str:
 
 def strategy():
     """The distribution engine for this machine, TensorFlow backend (None on other backends,
-    where `use_data_parallel` applies): MultiWorkerMirroredStrategy when TF_CONFIG names
-    several workers, TPUStrategy on a TPU, MirroredStrategy with several GPUs, else the default
-    (one device). `tinylib.train.fit` uses it unless given another."""
+    where `use_data_parallel` applies): TPUStrategy on a TPU, MirroredStrategy with several
+    GPUs, else the default (one device). A TF_CONFIG with several workers raises
+    NotImplementedError for now (docs/scaling.md). `tinylib.train.fit` uses it by default."""
     if _backend() != "tensorflow":
         return None
     import tensorflow as tf
 
     cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
     if len(cluster.get("worker", [])) + len(cluster.get("chief", [])) > 1:
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        raise NotImplementedError(
+            "TF_CONFIG names several workers, but multi-machine training does not work yet with Keras 3.15's fit "
+            "on the packed input (see docs/scaling.md); unset TF_CONFIG to train on this machine's devices"
+        )
     if is_colab() and os.environ.get("COLAB_TPU_ADDR"):
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
