@@ -12,6 +12,7 @@ import pytest
 os.environ.setdefault("TINYLIB_PROFILE", "quick")
 os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "tinylib-test-data"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as `import tinylib` sets it, whichever test imports Keras first
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"

@@ -12,7 +12,9 @@ import os
 __version__ = "0.1.0"
 
 # TensorFlow reads these once, when it is first imported. Set defaults here (never override
-# a user's choice): quieter logs, and oneDNN kernels, measured ~40 % faster on 2-core AMD CPUs.
+# a user's choice): quieter logs, and oneDNN off. oneDNN was ~1.8x faster on this project's
+# 2-core AMD EPYC machines, but with it TensorFlow 2.21 corrupted memory and crashed while
+# training narrow ResNets there (malloc assertion), reproducibly; without it, training is sound.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -25,6 +27,7 @@ _SUBMODULES = (
     "demo",
     "models",
     "plots",
+    "report",
     "runtime",
     "train",
     "widgets",

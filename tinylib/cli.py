@@ -12,7 +12,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     summary = run_demo(args.workdir, args.data)
     workdir = Path(args.workdir)
-    print(f"\nreport     {workdir / 'curves.png'}, {workdir / 'mistakes.png'}")
+    print(f"\nreport     {workdir / 'report.html'} (also curves.png, mistakes.png)")
     print(format_summary(summary))
     return 0
 
@@ -141,6 +141,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from tinylib.report import write_report
+
+    path = write_report(args.workdir, data=args.data, path=args.output, progress=not args.quiet)
+    print(f"report: {path}")
+    return 0
+
+
 def _run_summary(run: dict) -> str:
     lines = [
         f"status     {run['status']}: {run['epochs_done']} of {run['epochs_planned']} epochs, "
@@ -187,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("workdir", help="a folder written by `tinylib train`")
     evaluate.add_argument("--data", default=None, help="dataset root (default: the one the run trained on)")
     evaluate.set_defaults(run=_evaluate)
+
+    report = commands.add_parser("report", help="write a self-contained HTML report of a work folder")
+    report.add_argument("workdir", help="a folder written by `tinylib train` (or `tinylib demo`)")
+    report.add_argument("--data", default=None, help="dataset root (default: the one the run trained on)")
+    report.add_argument("--output", default=None, help="where to write it (default: WORKDIR/report.html)")
+    report.add_argument("--quiet", action="store_true", help="no progress bars")
+    report.set_defaults(run=_report)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)

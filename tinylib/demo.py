@@ -60,11 +60,13 @@ def run_demo(
     """Train a small ResNet on `data_root` (any folder in the official layout; default: the
     synthetic dataset, generated if absent), evaluate it on the full val set and write into
     `workdir`: what `train.fit` writes (history.csv, best.keras, last.keras, run.json, ...),
-    curves.png, mistakes.png and summary.json. The demo starts afresh each time: its earlier
-    training files in `workdir` are replaced. Returns the summary (val top-1/top-5, timings)."""
+    curves.png, mistakes.png, report.html (`tinylib.report`) and summary.json. The demo starts
+    afresh each time: its earlier training files in `workdir` are replaced. Returns the summary
+    (val top-1/top-5, timings)."""
     from tinylib import analysis, plots, train
     from tinylib.data import make_synthetic, read_layout
     from tinylib.models import resnet
+    from tinylib.report import write_report
 
     started = time.perf_counter()
     config = config or DemoConfig.for_profile()
@@ -105,6 +107,7 @@ def run_demo(
     plots.mistakes_grid(val_images, val_labels, probabilities, info.names, mistakes).savefig(
         workdir / "mistakes.png", dpi=100
     )
+    write_report(workdir, data=data, model=model, progress=False)
     summary = {
         "dataset": str(data_root),
         "classes": info.num_classes,
@@ -128,7 +131,7 @@ def run_demo(
 
 def _clear_training_files(workdir: Path) -> None:
     """The demo always trains from scratch: drop what an earlier demo run left in `workdir`."""
-    for name in ("history.csv", "run.json", "recipe.json", "best.keras", "last.keras", "summary.json"):
+    for name in ("history.csv", "run.json", "recipe.json", "best.keras", "last.keras", "summary.json", "report.html"):
         (workdir / name).unlink(missing_ok=True)
     for name in ("backup", "tb"):
         shutil.rmtree(workdir / name, ignore_errors=True)

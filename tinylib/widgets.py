@@ -1,4 +1,5 @@
-"""Interactive browsers for notebooks (ipywidgets): look through a dataset class by class.
+"""Interactive browsers for notebooks (ipywidgets): a dataset class by class, a model's
+mistakes with Grad-CAM, and a predictor for your own photos.
 
 Each browser is a small object with a `figure(...)` method (a plain matplotlib Figure, so
 it is testable without a notebook) and a `widget` (the controls plus an output area);
@@ -7,12 +8,18 @@ evaluating the object in a notebook cell shows the widget.
 
 from __future__ import annotations
 
+import io
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tinylib import plots
 from tinylib.data import DatasetInfo, load_images, read_layout
+
+if TYPE_CHECKING:
+    from tinylib.analysis import Predictions
 
 
 class ClassBrowser:
@@ -91,3 +98,238 @@ def class_browser(
 ) -> ClassBrowser:
     """A `ClassBrowser`; evaluate it in a notebook cell to get the interactive widget."""
     return ClassBrowser(source, split, per_page, columns)
+
+
+class MistakeBrowser:
+    """Page through a model's mistakes: all of them, those of one true class, or one confused
+    pair (true → predicted), most confident first, optionally with Grad-CAM laid over them.
+
+    result: `analysis.Predictions` (with images). model: the model that made them (needed for
+    Grad-CAM only); layer: its Grad-CAM layer (default `analysis.default_cam_layer`).
+    A selection is ("all",), ("class", true class) or ("pair", true class, predicted class).
+    """
+
+    def __init__(self, result: Predictions, model=None, layer: str | None = None, per_page: int = 8):
+        if result.images is None:
+            raise ValueError("MistakeBrowser shows images: pass a Predictions made with images (analysis.predictions)")
+        self.result, self.model, self.layer, self.per_page = result, model, layer, per_page
+        self.shown: tuple | None = None  # (selection, page, cam) of the last drawing
+        self._widget = None
+
+    def mistakes(self, selection: tuple = ("all",)) -> np.ndarray:
+        """Indices of the mistakes in `selection`, most confidently wrong first."""
+        from tinylib import analysis
+
+        order = analysis.confidently_wrong(self.result, count=len(self.result.labels))
+        labels, predicted = self.result.labels[order], self.result.predicted[order]
+        if selection[0] == "class":
+            return order[labels == selection[1]]
+        if selection[0] == "pair":
+            return order[(labels == selection[1]) & (predicted == selection[2])]
+        if selection[0] != "all":
+            raise ValueError(f"a selection is ('all',), ('class', c) or ('pair', true, predicted); got {selection!r}")
+        return order
+
+    def options(self, pairs: int = 15) -> list[tuple[str, tuple]]:
+        """(label, selection) choices: all mistakes, the `pairs` most confused pairs, then each class."""
+        from tinylib import analysis
+
+        names, counts = (
+            self.result.class_names,
+            np.bincount(self.result.labels[~self.result.correct], minlength=self.result.num_classes),
+        )
+        choices = [(f"all mistakes ({counts.sum()})", ("all",))]
+        choices += [
+            (f"{pair.true_name} → {pair.predicted_name} ({pair.count})", ("pair", pair.true, pair.predicted))
+            for pair in analysis.confused_pairs(self.result, top=pairs)
+        ]
+        return choices + [(f"true: {names[c]} ({counts[c]})", ("class", c)) for c in np.flatnonzero(counts)]
+
+    def pages(self, selection: tuple = ("all",)) -> int:
+        return max(1, -(-len(self.mistakes(selection)) // self.per_page))
+
+    def figure(self, selection: tuple = ("all",), page: int = 0, cam: str | None = None):
+        """One page of mistakes as a gallery; cam="predicted" (or "true") lays over each image the
+        Grad-CAM map of the predicted (or the true) class: what made the model say it."""
+        from tinylib import analysis
+
+        indices = self.mistakes(selection)[page * self.per_page : (page + 1) * self.per_page]
+        heatmaps = None
+        if cam is not None and len(indices):
+            if self.model is None:
+                raise ValueError("Grad-CAM needs the model: MistakeBrowser(result, model=model)")
+            classes = self.result.predicted[indices] if cam == "predicted" else self.result.labels[indices]
+            heatmaps = analysis.grad_cam(self.model, self.result.images[indices], self.layer, classes)
+        figure = plots.hard_example_gallery(self.result, indices, columns=4, heatmaps=heatmaps)
+        total = len(self.mistakes(selection))
+        first = min(page * self.per_page + 1, total)
+        what = f", Grad-CAM of the {cam} class" if cam else ""
+        figure.suptitle(f"mistakes {first}-{first + len(indices) - 1 if total else 0} of {total}{what}", fontsize=9)
+        self.shown = (selection, page, cam)
+        return figure
+
+    @property
+    def widget(self):
+        """Dropdown (all / pair / class), page slider, Grad-CAM toggle and the gallery."""
+        if self._widget is None:
+            self._widget = self._build()
+        return self._widget
+
+    def _build(self):
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        self.choice = widgets.Dropdown(options=self.options(), description="mistakes", layout={"width": "420px"})
+        self.page = widgets.IntSlider(value=0, min=0, max=self.pages() - 1, description="page")
+        cams = [("off", None), ("predicted class", "predicted"), ("true class", "true")]
+        self.cam = widgets.ToggleButtons(options=cams if self.model is not None else cams[:1], description="Grad-CAM")
+        output = widgets.Output()
+
+        def redraw(_change=None):
+            self.page.max = self.pages(self.choice.value) - 1
+            with output:
+                output.clear_output(wait=True)
+                display(self.figure(self.choice.value, min(self.page.value, self.page.max), self.cam.value))
+
+        for control in (self.choice, self.page, self.cam):
+            control.observe(redraw, names="value")
+        redraw()
+        return widgets.VBox([widgets.HBox([self.choice, self.page]), self.cam, output])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def mistake_browser(result: Predictions, model=None, layer: str | None = None, per_page: int = 8):
+    """A `MistakeBrowser`; evaluate it in a notebook cell to get the interactive widget."""
+    return MistakeBrowser(result, model, layer, per_page)
+
+
+PHOTO_HINT = "upload a photo as JPEG, PNG, GIF, BMP, TIFF or WebP"
+
+
+def _to_rgb(image):
+    """Any PIL mode -> 8-bit RGB: 16/32-bit grey scaled (not clipped), transparency over white."""
+    from PIL import Image
+
+    if image.mode.startswith("I") or image.mode == "F":  # 16-bit PNG/TIFF ("I;16", "I"), float ("F")
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":
+            top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
+        else:
+            top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        grey = np.clip(np.round(values / top * 255), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV, RGB
+
+
+def prepare_photo(photo, size: int = 64) -> np.ndarray:
+    """Any photo -> uint8 (size, size, 3) RGB as the models see it: turned upright by its EXIF
+    orientation, converted from any mode (L, P, RGBA, CMYK, 16-bit, ...), the centre square
+    cropped and resized. photo: file bytes, a path, or a PIL image. Raises ValueError, saying
+    what was found, for a file that is not an image."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(photo, Image.Image):
+        image = photo
+    else:
+        data = bytes(photo) if isinstance(photo, (bytes, bytearray, memoryview)) else Path(photo).read_bytes()
+        what = "the uploaded file" if isinstance(photo, (bytes, bytearray, memoryview)) else str(photo)
+        try:
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise ValueError(
+                f"{what} is not an image this kit can read ({len(data)} bytes starting {data[:12]!r}; {error}): "
+                f"{PHOTO_HINT}"
+            ) from None
+    image = _to_rgb(ImageOps.exif_transpose(image))
+    return np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS), np.uint8)
+
+
+class UploadPredictor:
+    """Upload your own photo and see the model's top-k classes with their names.
+
+    model: a Keras model, or a work folder written by `tinylib.train.fit` (its best.keras).
+    class_names: one name per class (default: the class names of the dataset in run.json).
+    """
+
+    def __init__(self, model, class_names=None, top: int = 5):
+        if isinstance(model, (str, os.PathLike)):
+            from tinylib.analysis import load_model, run_info
+
+            workdir, model = Path(model), load_model(model)
+            if class_names is None and run_info(workdir).get("data"):
+                class_names = read_layout(run_info(workdir)["data"]).names
+        if class_names is None:
+            raise ValueError("pass class_names=... (one name per class), e.g. read_layout(root).names")
+        if len(class_names) != model.output_shape[-1]:
+            raise ValueError(f"the model predicts {model.output_shape[-1]} classes but {len(class_names)} names given")
+        self.model, self.class_names, self.top = model, tuple(class_names), min(top, len(class_names))
+        self.latest: list[tuple[str, float]] | str | None = None  # the last upload's top-k, or why it failed
+        self._widget = None
+
+    def predict(self, photo) -> list[tuple[str, float]]:
+        """The top-k (class name, probability) for a photo (bytes, path or PIL image), most probable first."""
+        from tinylib.analysis import predict
+
+        probabilities = predict(self.model, prepare_photo(photo)[None])[0]
+        return [(self.class_names[c], float(probabilities[c])) for c in np.argsort(-probabilities)[: self.top]]
+
+    def figure(self, photo):
+        """The photo as the model sees it (64x64) beside a bar chart of its top-k classes."""
+        from matplotlib.figure import Figure
+
+        image, ranked = prepare_photo(photo), self.predict(photo)
+        self.latest = ranked
+        figure = Figure(figsize=(8, 2.6), layout="constrained")
+        picture, bars = figure.subplots(1, 2, width_ratios=[1, 2.2])
+        picture.imshow(image, interpolation="nearest")
+        picture.set_axis_off()
+        picture.set_title("what the model sees (64x64)", fontsize=8)
+        bars.barh(range(len(ranked)), [p for _, p in ranked], color="tab:blue")
+        bars.set_yticks(range(len(ranked)), [name[:30] for name, _ in ranked], fontsize=8)
+        bars.invert_yaxis()
+        bars.set_xlim(0, 1)
+        bars.set_xlabel("probability")
+        bars.set_title(f"top {len(ranked)}", fontsize=9)
+        return figure
+
+    @property
+    def widget(self):
+        """An upload button and the result area (a friendly message for a file that is not an image)."""
+        if self._widget is None:
+            import ipywidgets as widgets
+            from IPython.display import display
+
+            self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
+            output = widgets.Output()
+
+            def show(change):
+                with output:
+                    output.clear_output(wait=True)
+                    for item in change["new"]:
+                        try:
+                            display(self.figure(item["content"]))
+                        except ValueError as error:
+                            self.latest = f"{item['name']}: {error}"
+                            print(self.latest)
+
+            self.upload.observe(show, names="value")
+            self._widget = widgets.VBox([self.upload, output])
+        return self._widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def upload_predictor(model, class_names=None, top: int = 5) -> UploadPredictor:
+    """An `UploadPredictor`; evaluate it in a notebook cell to get the upload button."""
+    return UploadPredictor(model, class_names, top)

@@ -5,6 +5,7 @@ Each checker prints what is right or what is wrong ("your block returns shape (N
 notebook's check cell fails visibly. Checkers never print the answer itself.
 """
 
+from tinylib.checks.analysis import check_top5_accuracy as check_top5_accuracy
 from tinylib.checks.data import check_val_label as check_val_label
 from tinylib.checks.feedback import ExerciseError, passed
 

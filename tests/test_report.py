@@ -1,0 +1,109 @@
+"""The HTML report: every section, embedded PNGs, valid markup; from Python, the CLI and the demo."""
+
+import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off before keras loads TensorFlow
+
+# isort: split
+import base64
+import json
+import shutil
+from html.parser import HTMLParser
+
+import pytest
+
+from tinylib.cli import main
+from tinylib.models import resnet
+from tinylib.report import SECTIONS, write_report
+
+VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+
+class Page(HTMLParser):
+    """Collects section ids, headings, images and table cells; checks that tags nest properly."""
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.sections, self.headings, self.images, self.cells, self.errors = [], [], [], [], [], []
+        self.title, self._text = "", None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag not in VOID:
+            self.open.append(tag)
+        if tag == "section":
+            self.sections.append(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs["src"])
+        if tag in ("h2", "title", "td"):
+            self._text = ""
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open.pop() != tag:
+            self.errors.append(f"unbalanced </{tag}>")
+        if tag == "h2":
+            self.headings.append(self._text)
+        elif tag == "title":
+            self.title = self._text
+        elif tag == "td":
+            self.cells.append(self._text)
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text += data
+
+
+def parse(path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, synthetic_root):
+    """A work folder as `fit` leaves it, with an untrained model, on a copy of the synthetic set."""
+    root = shutil.copytree(synthetic_root, tmp_path_factory.mktemp("report") / "tiny-synthetic")
+    folder = tmp_path_factory.mktemp("run")
+    tinylib.runtime.seed_everything(0)
+    resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
+    run = {"data": str(root), "status": "complete", "epochs_done": 2, "recipe": {"name": "demo", "epochs": 2}}
+    (folder / "run.json").write_text(json.dumps(run))
+    (folder / "history.csv").write_text(
+        "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.3,1.3,0.25,1.4\n1,0.4,1.2,0.3,1.3\n"
+    )
+    return folder
+
+
+def test_report_has_every_section_embedded_pictures_and_valid_markup(workdir):
+    path = write_report(workdir, samples=4, progress=False)
+    assert path == workdir / "report.html"
+    page = parse(path)
+    assert page.errors == [] and page.open == []
+    assert page.sections == [key for key, _ in SECTIONS]
+    assert page.headings == [heading for _, heading in SECTIONS]
+    assert page.title == "tinylib report: resnet10_w8 on tiny-synthetic"
+    assert len(page.images) >= 8
+    for source in page.images:
+        assert source.startswith("data:image/png;base64,")
+        assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "http" not in path.read_text().replace("http-equiv", "")  # self-contained: nothing to fetch
+    assert "top-1 accuracy" in page.cells and "correctly classified" in page.cells and "recipe.name" in page.cells
+
+
+def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_path, capsys):
+    output = tmp_path / "shared.html"
+    assert main(["report", str(workdir), "--output", str(output), "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == f"report: {output}"
+    assert parse(output).sections[0] == "metrics"
+    assert main(["report", str(tmp_path), "--quiet"]) == 2
+    assert "no best.keras or last.keras in" in capsys.readouterr().err
+
+
+def test_the_demo_writes_the_report(tmp_path, synthetic_root):
+    from tinylib.demo import DemoConfig, run_demo
+
+    root = shutil.copytree(synthetic_root, tmp_path / "data")  # the demo packs it: keep the shared copy untouched
+    config = DemoConfig(depth=10, width=8, epochs=1, batch_size=16)
+    summary = run_demo(tmp_path / "demo", data_root=root, config=config, verbose=0)
+    assert "report.html" in summary["files"]
+    page = parse(tmp_path / "demo" / "report.html")
+    assert page.errors == [] and page.sections == [key for key, _ in SECTIONS]

@@ -1,0 +1,62 @@
+"""What a trained model gets right and wrong: predictions, metrics, hard examples, Grad-CAM.
+
+`predictions(model_or_workdir, data)` runs the model once over a labelled split; the metrics
+(`top_k_accuracy`, `per_class_accuracy`, `confused_pairs`, `hardest_examples`,
+`reliability_table`, ...) take its result, or plain (probabilities, labels) arrays; `grad_cam`
+and `box_mass` ask whether the network looks at the object.
+"""
+
+from tinylib.analysis.gradcam import (
+    box_area_share,
+    box_mass,
+    box_mass_summary,
+    default_cam_layer,
+    feature_map_layers,
+    grad_cam,
+)
+from tinylib.analysis.metrics import (
+    ConfusedPair,
+    Reliability,
+    class_weights_from_errors,
+    confidently_wrong,
+    confused_pairs,
+    confusion_matrix,
+    expected_calibration_error,
+    hardest_examples,
+    least_confident_correct,
+    per_class_accuracy,
+    per_example_loss,
+    reliability_table,
+    top_k_accuracy,
+    worst_mistakes,
+)
+from tinylib.analysis.predictions import Predictions, flip_gain, load_model, predict, predictions, run_info
+
+__all__ = [
+    "ConfusedPair",
+    "Predictions",
+    "Reliability",
+    "box_area_share",
+    "box_mass",
+    "box_mass_summary",
+    "class_weights_from_errors",
+    "confidently_wrong",
+    "confused_pairs",
+    "confusion_matrix",
+    "default_cam_layer",
+    "expected_calibration_error",
+    "feature_map_layers",
+    "flip_gain",
+    "grad_cam",
+    "hardest_examples",
+    "least_confident_correct",
+    "load_model",
+    "per_class_accuracy",
+    "per_example_loss",
+    "predict",
+    "predictions",
+    "reliability_table",
+    "run_info",
+    "top_k_accuracy",
+    "worst_mistakes",
+]
