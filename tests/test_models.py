@@ -91,8 +91,10 @@ def test_builds_on_other_backends(backend):
             f"{backend} is not installed here; the model code is pure Keras 3 and is checked on it where present"
         )
     code = (
-        "from tinylib.models import resnet10; import numpy as np; "
-        "print(resnet10(width=8, num_classes=4)(np.zeros((2, 64, 64, 3), 'float32')).shape)"
+        "import numpy as np; from tinylib.models import seed_net, resnet, plain_net, bottleneck_block; "
+        "models = [seed_net(4)] + [resnet(depth=d, width=8, num_classes=4, preact=d == 34) for d in (10, 18, 34)]; "
+        "models += [plain_net(depth=18, width=8, num_classes=4)]; "
+        "print({tuple(m(np.zeros((2, 64, 64, 3), 'float32')).shape) for m in models})"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -102,4 +104,4 @@ def test_builds_on_other_backends(backend):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "(2, 4)" in result.stdout
+    assert "{(2, 4)}" in result.stdout
