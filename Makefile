@@ -31,6 +31,7 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check tinylib tests notebooks
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/tinylib course build --check
 
 clean:
 	rm -rf runs/demo .pytest_cache

@@ -163,6 +163,20 @@ def _run_summary(run: dict) -> str:
     return "\n".join(lines)
 
 
+def _course_build(args: argparse.Namespace) -> int:
+    from tinylib.course import build_student_editions
+
+    stale = build_student_editions(args.root, check=args.check)
+    for path in stale:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and stale:
+        print("run `tinylib course build` and commit exercises/", file=sys.stderr)
+        return 1
+    if not stale:
+        print("student editions are up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from tinylib import __version__
 
@@ -202,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", default=None, help="where to write it (default: WORKDIR/report.html)")
     report.add_argument("--quiet", action="store_true", help="no progress bars")
     report.set_defaults(run=_report)
+
+    course = commands.add_parser("course", help="course tools").add_subparsers(
+        dest="course_command", metavar="ACTION", required=True
+    )
+    build = course.add_parser("build", help="write the student editions (exercises/) from the solution notebooks")
+    build.add_argument("--root", default=".", help="the repository root (default: here)")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if an edition is out of date")
+    build.set_defaults(run=_course_build)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)

@@ -1,12 +1,15 @@
-"""Notebook housekeeping: the shared bootstrap cell and Colab badges, from one repository URL.
+"""Notebook housekeeping: the shared bootstrap cell, Colab badges, student editions.
 
 The repository URL is defined once, in pyproject.toml ([project.urls] Repository); the
 bootstrap cell and every "Open in Colab" badge are derived from it, and the tests check that
-the committed notebooks agree (`check_notebook`).
+the committed notebooks agree (`check_notebook`). Notebooks in notebooks/ are the solution
+editions; cells tagged "solution" become stubs in the student editions in exercises/
+(`build_student_editions`, `tinylib course build`), so every exercise is written once.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import json
 import os
@@ -80,3 +83,64 @@ def check_notebook(path: str | os.PathLike, repository_root: str | os.PathLike) 
     if colab_badge(relative) not in markdown:
         problems.append(f"{relative}: no Colab badge for this path (tinylib.course.colab_badge({relative!r}))")
     return problems
+
+
+# ----------------------------------------------------------------------------- student editions
+
+STUDENT_FOLDER = "exercises"
+STUB = "    # Your code here\n    raise NotImplementedError"
+
+
+def student_source(source: str) -> str:
+    """The student version of a solution cell: imports and each top-level function's
+    signature and docstring stay, bodies become a stub; other code becomes a prompt."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    kept = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            kept.append(ast.get_source_segment(source, node))
+        elif isinstance(node, ast.FunctionDef):
+            first = node.body[0]
+            has_docstring = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant)
+            end = first.end_lineno if has_docstring else first.lineno - 1
+            kept.append("\n".join(lines[node.lineno - 1 : end]) + "\n" + STUB)
+    if not any(isinstance(node, ast.FunctionDef) for node in tree.body):
+        kept.append("# Your code here")
+    return "\n\n\n".join(kept) if len(kept) > 1 else kept[0]
+
+
+def student_edition(path: str | os.PathLike, repository_root: str | os.PathLike) -> dict:
+    """A solution notebook with every cell tagged "solution" replaced by its stub, and its
+    Colab badge pointing at the student edition's own path."""
+    path = Path(path)
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    source_path = path.resolve().relative_to(Path(repository_root).resolve()).as_posix()
+    target_path = f"{STUDENT_FOLDER}/{path.name}"
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            text = student_source(text)
+            cell["metadata"]["tags"] = ["exercise"]
+        elif cell["cell_type"] == "markdown":
+            text = text.replace(colab_badge(source_path), colab_badge(target_path))
+        cell["source"] = text.splitlines(keepends=True)
+    return notebook
+
+
+def build_student_editions(repository_root: str | os.PathLike = ".", check: bool = False) -> list[Path]:
+    """Write exercises/<name>.ipynb for every notebooks/*.ipynb that has solution cells.
+    check=True writes nothing and returns the editions that are missing or out of date."""
+    root = Path(repository_root)
+    stale = []
+    for source in sorted((root / "notebooks").glob("*.ipynb")):
+        if '"solution"' not in source.read_text(encoding="utf-8"):
+            continue
+        target = root / STUDENT_FOLDER / source.name
+        text = json.dumps(student_edition(source, root), indent=1, ensure_ascii=False) + "\n"
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            stale.append(target)
+            if not check:
+                target.parent.mkdir(exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+    return stale

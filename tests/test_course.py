@@ -1,0 +1,57 @@
+"""Student editions: written from the solution notebooks, up to date, failing at their checks."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tinylib import course
+from tinylib.checks import ExerciseError
+
+ROOT = Path(__file__).resolve().parents[1]
+EDITIONS = sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+def test_stub_keeps_imports_signature_and_docstring():
+    source = 'import math\n\n\ndef area(r):\n    """Disc area."""\n    return math.pi * r * r\n'
+    stub = course.student_source(source)
+    assert stub == 'import math\n\n\ndef area(r):\n    """Disc area."""\n' + course.STUB
+    assert "math.pi" not in stub
+    assert course.student_source("pairs = find()\nprint(pairs)") == "# Your code here"
+
+
+def test_committed_student_editions_are_up_to_date(tmp_path):
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    assert course.build_student_editions(tmp_path, check=True) == [], "run `tinylib course build`"
+    assert len(EDITIONS) >= 4
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda p: p.name)
+def test_student_edition_keeps_bootstrap_and_its_own_badge(edition):
+    assert course.check_notebook(edition, ROOT) == []
+    text = edition.read_text()
+    assert '"solution"' not in text and "raise NotImplementedError" in text
+
+
+def _exercise_pairs(edition):
+    cells = json.loads(edition.read_text())["cells"]
+    for index, cell in enumerate(cells):
+        if "exercise" in cell["metadata"].get("tags", []) and "def " in "".join(cell["source"]):
+            check = next(c for c in cells[index + 1 :] if c["cell_type"] == "code")
+            yield "".join(cell["source"]), "".join(check["source"])
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda p: p.name)
+def test_student_edition_fails_exactly_at_its_checks(edition):
+    """Each stub, run with the check cell that follows it, fails in the checker with a
+    message, not with an error elsewhere; the solution notebooks pass (nbval)."""
+    pairs = list(_exercise_pairs(edition))
+    assert pairs
+    for stub, check in pairs:
+        assert "check_" in check
+        namespace = {}
+        exec(stub, namespace)
+        with pytest.raises(ExerciseError, match="NotImplementedError"):
+            exec(check, namespace)
