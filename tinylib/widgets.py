@@ -22,7 +22,19 @@ if TYPE_CHECKING:
     from tinylib.analysis import Predictions
 
 
-class ClassBrowser:
+class _BuiltOnFirstUse:
+    """`.widget` builds the browser's ipywidgets (`_build`) on first access, then reuses them."""
+
+    _widget = None
+
+    @property
+    def widget(self):
+        if self._widget is None:
+            self._widget = self._build()
+        return self._widget
+
+
+class ClassBrowser(_BuiltOnFirstUse):
     """Pick a class, page through its images with their bounding boxes.
 
     source: a DatasetInfo or a dataset root. split: "train" or "val" (test is unlabeled).
@@ -57,14 +69,8 @@ class ClassBrowser:
         self.shown = (class_index, page)
         return figure
 
-    @property
-    def widget(self):
-        """Dropdown of classes, page slider and the image grid (built on first use)."""
-        if self._widget is None:
-            self._widget = self._build()
-        return self._widget
-
     def _build(self):
+        """Dropdown of classes, page slider and the image grid (built on first use)."""
         import ipywidgets as widgets
         from IPython.display import display
 
@@ -100,7 +106,7 @@ def class_browser(
     return ClassBrowser(source, split, per_page, columns)
 
 
-class MistakeBrowser:
+class MistakeBrowser(_BuiltOnFirstUse):
     """Page through a model's mistakes: all of them, those of one true class, or one confused
     pair (true → predicted), most confident first, optionally with Grad-CAM laid over them.
 
@@ -168,14 +174,8 @@ class MistakeBrowser:
         self.shown = (selection, page, cam)
         return figure
 
-    @property
-    def widget(self):
-        """Dropdown (all / pair / class), page slider, Grad-CAM toggle and the gallery."""
-        if self._widget is None:
-            self._widget = self._build()
-        return self._widget
-
     def _build(self):
+        """Dropdown (all / pair / class), page slider, Grad-CAM toggle and the gallery."""
         import ipywidgets as widgets
         from IPython.display import display
 
