@@ -288,7 +288,7 @@ def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, 
     )
 
     rows = read_history_rows(workdir / "history.csv")
-    if rows and not all(math.isfinite(float(rows[-1][key])) for key in ("loss",)):
+    if rows and not math.isfinite(float(rows[-1]["loss"])):
         raise TrainingDiverged(NAN_HINT.format(epoch=rows[-1]["epoch"], backup=workdir / "backup", workdir=workdir))
     seconds = sum(float(r["seconds"]) for r in rows)
     complete = len(rows) >= recipe.epochs
