@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from tinylib.models import resnet10
-from tinylib.train import Recipe, TrainingData, TrainingDiverged, evaluate, fit, read_history_rows, recipe
+from tinylib.train import (
+    Recipe,
+    TrainingData,
+    TrainingDiverged,
+    evaluate,
+    fit,
+    read_history_rows,
+    recipe,
+)
 
 RECIPE = recipe("demo", epochs=3, batch_size=16)
 
@@ -99,3 +107,17 @@ def test_recipe_refuses_bad_values():
     with pytest.raises(ValueError, match="epoch_fraction"):
         Recipe(epoch_fraction=0)
     assert Recipe.from_json(recipe("seed").to_json()) == recipe("seed")
+
+
+def test_class_weight_reaches_the_loss(tmp_path, data):
+    """Per-sample losses are multiplied by their class's weight: the first epoch's mean loss
+    grows by about the mean weight of the training labels (same seed, same batches)."""
+    weights = {0: 10.0, 1: 0.1, 2: 0.1, 3: 0.1}
+    run = fit(small_model(), data, RECIPE, tmp_path / "weighted", verbose=0, class_weight=weights)
+    assert run["class_weight"] == {"0": 10.0, "1": 0.1, "2": 0.1, "3": 0.1}
+    fit(small_model(), data, RECIPE, tmp_path / "plain", verbose=0)
+    weighted, plain = (
+        float(read_history_rows(tmp_path / name / "history.csv")[0]["loss"]) for name in ("weighted", "plain")
+    )
+    mean_weight = np.mean([weights[int(label)] for label in data.train_labels])
+    assert 0.7 * mean_weight < weighted / plain < 1.3 * mean_weight

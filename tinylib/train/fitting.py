@@ -184,6 +184,7 @@ def fit(
     verbose: int | str = "auto",
     callbacks: list | None = None,
     strategy=None,
+    class_weight: dict[int, float] | None = None,
 ) -> dict:
     """Train `model` on `data` (TrainingData, or a dataset root) with `recipe` into `workdir`.
 
@@ -192,6 +193,7 @@ def fit(
     `runtime.strategy()`); with R replicas the recipe's batch size and learning rate are
     multiplied by R (the linear scaling rule: each replica keeps the recipe's batch), the model
     is rebuilt inside the strategy's scope, and its trained weights are copied back into `model`.
+    `class_weight`: {class index: loss weight} for Keras (e.g. `analysis.class_weights_from_errors`).
     Returns (and writes) run.json:
     status ("complete" or "paused" when `max_minutes` ran out), recipe, model, versions,
     hardware, epochs, wall seconds and train images/s over all calls, and val loss, top-1
@@ -211,7 +213,7 @@ def fit(
         return finished
     (workdir / "recipe.json").write_text(recipe.to_json() + "\n")
     runtime.seed_everything(recipe.seed)
-    run = _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy)
+    run = _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy, class_weight)
     run["replicas"] = replicas
     if run["status"] == "complete":  # on one device, outside any strategy: every val image once
         run["val"] = evaluate(model, data.val_images, data.val_labels, flip=recipe.test_time_flip)
@@ -219,17 +221,17 @@ def fit(
     return run
 
 
-def _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy) -> dict:
+def _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy, class_weight) -> dict:
     original = model
     if strategy is not None and strategy.num_replicas_in_sync > 1:
         with strategy.scope():
             model = keras.models.clone_model(original)
             model.set_weights(original.get_weights())
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks)
+        return _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks, class_weight)
 
 
-def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks) -> dict:
+def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks, class_weight) -> dict:
     from tinylib.data import packed_dataset
 
     steps = max(int(len(data.train_images) * recipe.epoch_fraction) // recipe.batch_size, 1)
@@ -284,7 +286,13 @@ def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, 
     if keras.config.backend() == "tensorflow":
         callbacks.append(keras.callbacks.TensorBoard(str(workdir / "tb"), write_graph=False))
     model.fit(
-        train, epochs=recipe.epochs, steps_per_epoch=steps, validation_data=val, callbacks=callbacks, verbose=verbose
+        train,
+        epochs=recipe.epochs,
+        steps_per_epoch=steps,
+        validation_data=val,
+        callbacks=callbacks,
+        verbose=verbose,
+        class_weight=class_weight,
     )
 
     rows = read_history_rows(workdir / "history.csv")
@@ -305,6 +313,7 @@ def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, 
         "steps_per_epoch": steps,
         "wall_seconds": round(seconds, 1),
         "images_per_second": round(len(rows) * steps * recipe.batch_size / seconds, 1) if seconds else None,
+        "class_weight": {str(k): round(float(v), 4) for k, v in class_weight.items()} if class_weight else None,
         "best_val_accuracy": max((float(r["val_accuracy"]) for r in rows), default=None),
         "versions": {key: report[key] for key in ("python", "tensorflow", "keras", "backend", "tinylib")},
         "hardware": _hardware(),
