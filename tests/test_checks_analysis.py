@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from tinylib.checks import ExerciseError, check_top5_accuracy
+from tinylib.checks import ExerciseError, check_confusion_matrix, check_top5_accuracy
 from tinylib.checks.analysis import NUM_CLASSES, RANKS, _case, _top_k
 
 
@@ -56,3 +56,42 @@ def test_wrong_answers_get_specific_feedback_without_the_answer(name):
     assert expected in message
     for leak in (f"{answer:g}", f"{100 * answer:g}", f"{answer * len(labels):g}"):  # 0.7, 70 (%), 7 (images)
         assert not re.search(rf"(?<![\d.]){re.escape(leak)}(?![\d.])", message), leak
+
+
+# --- confusion matrix -----------------------------------------------------------------------
+
+
+def confusion(labels, predicted, num_classes):
+    matrix = np.zeros((num_classes, num_classes), int)
+    for true, guess in zip(labels, predicted):
+        matrix[true, guess] += 1
+    return matrix
+
+
+def confusion_sklearn(labels, predicted, num_classes):
+    from sklearn.metrics import confusion_matrix
+
+    return confusion_matrix(labels, predicted, labels=range(num_classes))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (lambda labels, predicted, num_classes: confusion(labels, predicted, num_classes).T, "swapped"),
+        (lambda labels, predicted, num_classes: confusion(labels, predicted, max(labels) + 1), "never occur"),
+        (lambda labels, predicted, num_classes: confusion(labels, predicted, num_classes) / len(labels), "normalised"),
+        (
+            lambda labels, predicted, num_classes: (
+                np.eye(num_classes, dtype=int)[labels].T @ np.eye(num_classes)[labels]
+            ),
+            "some counts are wrong",
+        ),
+        (lambda labels, predicted, num_classes: None, r"returned shape \(\)"),
+    ],
+)
+def test_confusion_checker_names_the_mistake(wrong, message, capsys):
+    for solution in (confusion, confusion_sklearn):
+        check_confusion_matrix(solution)
+        assert "✓ confusion matrix" in capsys.readouterr().out
+    with pytest.raises(ExerciseError, match=message):
+        check_confusion_matrix(wrong)

@@ -5,7 +5,12 @@ import pytest
 from keras import layers
 
 from tinylib.checks import ExerciseError
-from tinylib.checks.models import check_bottleneck_block, check_preact_block, check_residual_block
+from tinylib.checks.models import (
+    check_bottleneck_block,
+    check_conv_output_size,
+    check_preact_block,
+    check_residual_block,
+)
 from tinylib.models import bottleneck_block, residual_block
 
 
@@ -89,3 +94,42 @@ def test_bottleneck_checker_rejects_basic_block_and_no_skip():
         check_bottleneck_block(basic)
     with pytest.raises(ExerciseError, match=r"expected \(None, 8, 8, 16\)"):
         check_bottleneck_block(no_skip)
+
+
+# --- convolution output size ----------------------------------------------------------------
+
+
+def conv_output_size(size, kernel, stride, padding):
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (
+            lambda size, kernel, stride, padding: size if padding == "same" else (size - kernel) // stride + 1,
+            "rounding up",
+        ),
+        (
+            lambda size, kernel, stride, padding: (
+                size // stride if padding == "same" else (size - kernel) // stride + 1
+            ),
+            "'same' rounds up",
+        ),
+        (
+            lambda size, kernel, stride, padding: (
+                -(-size // stride) if padding == "same" else (size - kernel) // stride
+            ),
+            "one too few",
+        ),
+        (lambda size, kernel, stride, padding: -(-size // stride), "that is 'same'"),
+        (lambda size, kernel, stride, padding: size / stride, "returned float"),
+    ],
+)
+def test_conv_output_size_checker_names_the_mistake(wrong, message, capsys):
+    check_conv_output_size(conv_output_size)
+    assert "✓ convolution output size" in capsys.readouterr().out
+    with pytest.raises(ExerciseError, match=message):
+        check_conv_output_size(wrong)

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from tinylib.checks import ExerciseError
-from tinylib.checks.training import check_triangular
+from tinylib.checks.training import check_triangular, check_warmup_cosine
 
 
 def reference(step, base_lr, max_lr, step_size):
@@ -44,3 +44,48 @@ def test_reference_passes(capsys):
 def test_wrong_formulas_are_rejected_with_a_reason(wrong, message):
     with pytest.raises(ExerciseError, match=message):
         check_triangular(wrong)
+
+
+# --- cosine with warm-up --------------------------------------------------------------------
+
+
+def warmup_cosine(step, peak_lr, total_steps, warmup_steps):
+    if step < warmup_steps:
+        return peak_lr * (0.1 + 0.9 * step / warmup_steps)
+    progress = min((step - warmup_steps) / (total_steps - warmup_steps), 1.0)
+    return peak_lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def warmup_from_zero(step, peak_lr, total_steps, warmup_steps):
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    return warmup_cosine(step, peak_lr, total_steps, warmup_steps)
+
+
+def no_clip(step, peak_lr, total_steps, warmup_steps):
+    if step < warmup_steps:
+        return warmup_cosine(step, peak_lr, total_steps, warmup_steps)
+    return peak_lr * 0.5 * (1 + math.cos(math.pi * (step - warmup_steps) / (total_steps - warmup_steps)))
+
+
+def cosine_from_zero(step, peak_lr, total_steps, warmup_steps):
+    if step < warmup_steps:
+        return warmup_cosine(step, peak_lr, total_steps, warmup_steps)
+    return peak_lr * 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1.0)))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (warmup_from_zero, "starts at 10 % of the peak"),
+        (no_clip, "must stay at 0"),
+        (cosine_from_zero, "starts after the warm-up"),
+        (lambda step, peak_lr, total_steps, warmup_steps: "0.1", "return a Python float"),
+        (lambda step, peak_lr, total_steps, warmup_steps: peak_lr, "returned 0.1: wrong"),
+    ],
+)
+def test_warmup_cosine_checker_names_the_mistake(wrong, message, capsys):
+    check_warmup_cosine(warmup_cosine)
+    assert "✓ cosine schedule with warm-up" in capsys.readouterr().out
+    with pytest.raises(ExerciseError, match=message):
+        check_warmup_cosine(wrong)

@@ -1,4 +1,5 @@
-"""Checkers for the exercises of notebook 04 (inspecting hard examples).
+"""Checkers for the exercises of notebook 04 (inspecting hard examples): top-5 accuracy and the
+confusion matrix.
 
 `check_top5_accuracy(function)` calls a learner's ``top5_accuracy(probabilities, labels) ->
 float`` on small hand-made cases whose classic wrong answers all differ (top-1 instead of
@@ -12,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
 
 EXERCISE = "top-5 accuracy"
 # Rank (1 = most probable) of the true class in each row of the hand-made case: top-k
@@ -100,3 +101,40 @@ def check_top5_accuracy(function: Callable[[np.ndarray, np.ndarray], float]) -> 
             "Does your function assume a fixed number of images or classes?",
         )
     passed(EXERCISE)
+
+
+# --- confusion matrix -----------------------------------------------------------------------
+
+
+def check_confusion_matrix(function: Callable[[np.ndarray, np.ndarray, int], np.ndarray]) -> None:
+    """Check ``function(labels, predicted, num_classes) -> matrix``: labels and predicted int
+    (N,); an int matrix (C, C) whose entry [t, p] counts the images of true class t predicted
+    as p. The last class of each case never occurs, and the matrix is not symmetric. Prints a
+    success line, or raises ExerciseError saying what is wrong."""
+    rng = np.random.default_rng(6)
+    for rows, classes in ((12, 4), (40, 7)):
+        labels = rng.integers(0, classes - 1, rows)
+        predicted = np.where(rng.random(rows) < 0.5, labels, rng.integers(0, classes - 1, rows))
+        predicted[0], labels[0] = 0, 1  # at least one asymmetric mistake
+        call = f"confusion(labels, predicted, num_classes={classes}) for {rows} images"
+        matrix = as_array(attempt(function, call, labels.copy(), predicted.copy(), classes), call)
+        truth = np.zeros((classes, classes), np.int64)
+        np.add.at(truth, (labels, predicted), 1)
+        expect(
+            matrix.shape == (classes, classes),
+            f"{call} returned shape {matrix.shape}; expected one row and one column per class, "
+            f"{(classes, classes)}, even for classes that never occur (use num_classes, not the largest label).",
+        )
+        if np.array_equal(matrix, truth):
+            continue
+        if np.array_equal(matrix, truth.T):
+            raise ExerciseError(f"{call}: rows and columns are swapped. Row = true class, column = predicted class.")
+        total = float(np.sum(matrix))
+        if np.isclose(total, np.count_nonzero(truth.sum(axis=1))) or np.isclose(total, 1):
+            raise ExerciseError(f"{call}: your matrix is normalised; count images (ints) instead.")
+        expect(
+            int(np.sum(matrix)) == rows,
+            f"{call}: your counts add up to {int(np.sum(matrix))}, but every image is counted once.",
+        )
+        raise ExerciseError(f"{call}: some counts are wrong. Add 1 at [true class, predicted class] for each image.")
+    passed("confusion matrix")

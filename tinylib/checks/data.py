@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinylib.checks.feedback import ExerciseError, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
 
 EXERCISE = "val_label"
 # Two little datasets: (wnids in wnids.txt order, the class of val_0, val_1, ... by wnid index)
@@ -98,3 +98,99 @@ def check_val_label(function: Callable[[Path, str], int]) -> None:
             if answers != list(classes):
                 raise ExerciseError(f"{EXERCISE}: {_diagnose(answers, wnids, classes, names)}")
     passed(EXERCISE)
+
+
+# --- pad-and-crop (the flip_crop augmentation without the flip) ------------------------------
+
+
+def _pad_crop_truth(image: np.ndarray, pad: int, dy: int, dx: int, mode: str = "constant") -> np.ndarray:
+    padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=mode)
+    height, width = image.shape[:2]
+    return padded[pad + dy : pad + dy + height, pad + dx : pad + dx + width]
+
+
+# (pad, dy, dx): corners, the centre, and shifts whose row and column differ
+PAD_CROP_CASES = ((2, 1, -2), (2, -2, 2), (4, 0, 0), (4, 3, -1), (1, -1, 1))
+
+
+def check_pad_crop(function: Callable[[np.ndarray, int, int, int], np.ndarray]) -> None:
+    """Check ``function(image, pad, dy, dx) -> image``: image uint8 (H, W, C); zero-pad `pad`
+    pixels on every side, then cut the H x W window moved by (dy, dx) from the centre
+    (-pad <= dy, dx <= pad), so output[r, c] = image[r + dy, c + dx] (0 outside the image).
+    Same shape and dtype as the input. Prints a success line, or raises ExerciseError."""
+    rng = np.random.default_rng(11)
+    image = rng.integers(1, 256, (8, 10, 3), dtype=np.uint8)  # not square, no zero pixels
+    for pad, dy, dx in PAD_CROP_CASES:
+        call = f"pad_crop(image of shape {image.shape}, pad={pad}, dy={dy}, dx={dx})"
+        answer = as_array(attempt(function, call, image.copy(), pad, dy, dx), call)
+        expect(
+            answer.shape == image.shape,
+            f"{call} returned shape {answer.shape}; the crop must have the input's shape {image.shape}. "
+            "Pad first, then cut a window as large as the original image.",
+        )
+        expect(answer.dtype == image.dtype, f"{call} returned dtype {answer.dtype}; keep the input's {image.dtype}.")
+        if np.array_equal(answer, _pad_crop_truth(image, pad, dy, dx)):
+            continue
+        if np.array_equal(answer, _pad_crop_truth(image, pad, dx, dy)):
+            raise ExerciseError(f"{call}: rows and columns are swapped. dy moves the window down, dx to the right.")
+        if np.array_equal(answer, _pad_crop_truth(image, pad, dy, dx, mode="reflect")) or np.array_equal(
+            answer, _pad_crop_truth(image, pad, dy, dx, mode="edge")
+        ):
+            raise ExerciseError(f"{call}: the border is filled with image pixels; pad with zeros (black) instead.")
+        if np.array_equal(answer, _pad_crop_truth(image, pad, -dy, -dx)):
+            raise ExerciseError(
+                f"{call}: the window moves the wrong way. With dy=1 the first output row is the image's row 1."
+            )
+        if abs(dy) + abs(dx) and np.array_equal(answer, image):
+            raise ExerciseError(f"{call} returned the image unchanged: the window is not moved by (dy, dx).")
+        raise ExerciseError(
+            f"{call}: {int(np.any(answer != _pad_crop_truth(image, pad, dy, dx), axis=-1).sum())} of "
+            f"{image.shape[0] * image.shape[1]} pixels are wrong. The window starts at row pad + dy and "
+            "column pad + dx of the padded image."
+        )
+    passed("pad and crop")
+
+
+# --- per-channel statistics -----------------------------------------------------------------
+
+
+def check_channel_stats(function: Callable[[np.ndarray], tuple]) -> None:
+    """Check ``function(images) -> (mean, std)``: images uint8 (N, H, W, 3); mean and std
+    float arrays of shape (3,), one value per colour channel over all pixels of all images,
+    with pixel values scaled to [0, 1]. Prints a success line, or raises ExerciseError."""
+    rng = np.random.default_rng(12)
+    for count, size in ((6, 5), (3, 9)):
+        offsets = np.linspace(-30, 30, count)  # images differ in brightness; channels in level and spread
+        images = np.stack([rng.normal((60, 130, 200), (20, 40, 10), (size, size, 3)) + shift for shift in offsets])
+        images = np.clip(images, 0, 255).astype(np.uint8)
+        call = f"channel_stats(images of shape {images.shape})"
+        answer = attempt(function, call, images.copy())
+        expect(
+            isinstance(answer, (tuple, list)) and len(answer) == 2,
+            f"{call} returned {type(answer).__name__}; return two things: (mean, std)",
+        )
+        mean, std = (as_array(value, call).astype(np.float64) for value in answer)
+        scaled = images.astype(np.float64) / 255
+        truths = {"mean": scaled.mean(axis=(0, 1, 2)), "std": scaled.std(axis=(0, 1, 2))}
+        for name, value in (("mean", mean), ("std", std)):
+            truth = truths[name]
+            expect(
+                value.shape == (3,),
+                f"your {name} has shape {value.shape}; expected one value per colour channel, shape (3,). "
+                "Average over the image, row and column axes (0, 1, 2) together.",
+            )
+            expect(
+                not np.allclose(value, truth * 255, rtol=1e-3),
+                f"your {name} is on the 0..255 scale; scale pixels to [0, 1] (divide by 255) first.",
+            )
+            if name == "std" and np.allclose(value, scaled.std(axis=(1, 2)).mean(axis=0), rtol=1e-3):
+                raise ExerciseError(
+                    "your std is the mean of each image's own std; it misses how images differ from each other. "
+                    "Take one std over all pixels of all images, per channel."
+                )
+            expect(
+                np.allclose(value, truth, rtol=1e-3, atol=1e-6),
+                f"your {name} per channel is off for {images.shape[0]} images of {size}x{size} pixels. "
+                "Compute it over all pixels of all images, separately for R, G and B, after scaling to [0, 1].",
+            )
+    passed("channel statistics")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, expect, passed
+from tinylib.checks.feedback import ExerciseError, attempt, expect, passed
 from tinylib.models import bottleneck_block, residual_block
 
 Block = Callable[..., object]
@@ -143,3 +143,41 @@ def check_bottleneck_block(block: Block) -> None:
     )
     _parameters(same, down, lambda x, f, stride: bottleneck_block(x, f, stride), "a bottleneck block", 4, 4)
     passed("bottleneck block")
+
+
+# (size, kernel, stride, padding): odd and even sizes, the 7x7 stem, 1x1 projections
+CONV_CASES = ((64, 3, 1, "same"), (64, 3, 2, "same"), (63, 3, 2, "same"), (64, 7, 2, "same"), (64, 3, 1, "valid"),
+              (64, 7, 2, "valid"), (63, 3, 2, "valid"), (8, 1, 2, "valid"), (5, 3, 3, "same"))  # fmt: skip
+
+
+def _conv_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    layer = keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
+    return int(layer.compute_output_shape((1, size, size, 1))[1])
+
+
+def check_conv_output_size(function: Callable[[int, int, int, str], int]) -> None:
+    """Check ``function(size, kernel, stride, padding) -> int``: the output height (= width)
+    of a Keras Conv2D on a size x size input; padding "same" or "valid". Keras itself gives
+    the truth. Prints a success line, or raises ExerciseError."""
+    for size, kernel, stride, padding in CONV_CASES:
+        call = f"conv_output_size({size}, kernel={kernel}, stride={stride}, padding={padding!r})"
+        answer = attempt(function, call, size, kernel, stride, padding)
+        expect(
+            isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
+            f"{call} returned {type(answer).__name__} {answer!r}; a size is an int (use // or math.ceil).",
+        )
+        truth = _conv_size(size, kernel, stride, padding)
+        if answer == truth:
+            continue
+        if padding == "same" and answer == size:
+            hint = "'same' keeps the size only with stride 1; with a stride it divides the size (rounding up)."
+        elif padding == "same" and answer == size // stride:
+            hint = "'same' rounds up: an odd size with stride 2 keeps its last, partly covered window."
+        elif padding == "valid" and answer == (size - kernel) // stride:
+            hint = "one too few: count the first window too ((size - kernel) // stride + 1)."
+        elif padding == "valid" and answer == -(-size // stride):
+            hint = "that is 'same'. With 'valid' there is no padding, so the kernel must fit inside the input."
+        else:
+            hint = "work it out on paper for a 5-pixel row: where can the kernel's window start?"
+        raise ExerciseError(f"{call} returned {answer}, which is wrong: {hint}")
+    passed("convolution output size")
