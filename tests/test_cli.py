@@ -84,3 +84,31 @@ def test_demo_on_the_real_sample(tmp_path, sample_root):
     assert summary["classes"] == 10 and summary["train_images"] == 300 and summary["val_images"] == 500
     assert 0.0 <= summary["val_top1"] <= summary["val_top5"] <= 1.0
     assert (tmp_path / "demo" / "mistakes.png").stat().st_size > 10_000
+
+
+def test_export_and_predict_refuse_bad_input_in_one_line(tmp_path, capsys):
+    missing = str(tmp_path / "missing")
+    assert main(["export", missing]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"tinylib: error: no work folder at {missing}: pass the folder `tinylib train --workdir` wrote"
+    )
+    untrained = tmp_path / "untrained"
+    untrained.mkdir()
+    for command in (["export", str(untrained), "--format", "tflite"], ["predict", str(untrained), "cat.jpg"]):
+        assert main(command) == 2
+        error = capsys.readouterr().err.strip()
+        assert len(error.splitlines()) == 1 and "train first: tinylib train" in error
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", str(untrained), "--format", "pickle"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'pickle'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["export", "predict"])
+def test_export_and_predict_help_states_the_contract(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "float32 (N, 64, 64, 3) RGB images in [0, 1]" in text and "(N, C) softmax probabilities" in text

@@ -13,7 +13,7 @@ from tinylib import course
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Layers import only downward (ARCHITECTURE.md); cli/demo/course/checks sit on top.
-LAYERS = "runtime data models train analysis experiments plots widgets report checks demo course cli".split()
+LAYERS = "runtime data models train export analysis experiments plots widgets report checks demo course cli".split()
 
 
 def _pyproject():

@@ -1,4 +1,4 @@
-"""The `tinylib` command: demo, train, evaluate, environment report, dataset tools."""
+"""The `tinylib` command: demo, train, evaluate, export, predict, environment report, dataset tools."""
 
 from __future__ import annotations
 
@@ -141,6 +141,30 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from tinylib.export import export
+
+    folder = export(args.workdir, args.format, output=args.output, which=args.which, data=args.data, force=args.force)
+    files = ", ".join(sorted(path.name for path in folder.iterdir()))
+    print(f"exported: {folder} ({files})")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from tinylib.export import predict_files
+
+    failed = 0
+    for result in predict_files(args.source, args.images, top=args.top, flip=args.flip, data=args.data):
+        if "error" in result:
+            failed += 1
+            print(f"tinylib: error: {result['error']}", file=sys.stderr)
+            continue
+        print(result["path"])
+        for name, probability in result["top"]:
+            print(f"  {probability:7.2%}  {name}")
+    return 1 if failed else 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from tinylib.report import write_report
 
@@ -179,6 +203,7 @@ def _course_build(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from tinylib import __version__
+    from tinylib.export import FORMATS
 
     parser = argparse.ArgumentParser(prog="tinylib", description="Tiny ImageNet residual-network teaching kit.")
     parser.add_argument("--version", action="version", version=f"tinylib {__version__}")
@@ -216,6 +241,39 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", default=None, help="where to write it (default: WORKDIR/report.html)")
     report.add_argument("--quiet", action="store_true", help="no progress bars")
     report.set_defaults(run=_report)
+
+    contract = (
+        "Every format takes float32 (N, 64, 64, 3) RGB images in [0, 1] (uint8 pixels / 255) and returns "
+        "float32 (N, C) softmax probabilities; column i is named by line i of labels.txt."
+    )
+    export = commands.add_parser(
+        "export",
+        help="export a work folder's model (keras, savedmodel, tflite, onnx) with its class names",
+        description="Export a trained model with labels.txt and wnids.txt into one folder, written atomically. "
+        + contract,
+    )
+    export.add_argument("workdir", help="a folder written by `tinylib train`")
+    export.add_argument(
+        "--format", choices=FORMATS, default="keras", help="default: keras (onnx: pip install tf2onnx onnx onnxruntime)"
+    )
+    export.add_argument("--output", default=None, help="the export folder (default: WORKDIR/export/FORMAT)")
+    export.add_argument("--which", choices=("best", "last"), default="best", help="best.keras (default) or last.keras")
+    export.add_argument("--data", default=None, help="dataset root for class names (default: the run's dataset)")
+    export.add_argument("--force", action="store_true", help="replace an existing export")
+    export.set_defaults(run=_export)
+
+    predict = commands.add_parser(
+        "predict",
+        help="print the top-5 classes of image files, with a work folder or an export folder",
+        description="Read JPEG/PNG files of any size (converted to RGB, resized to 64x64) and print the most "
+        "probable classes of each; exit 1 if a file could not be read. " + contract,
+    )
+    predict.add_argument("source", metavar="WORKDIR", help="a work folder (best.keras) or a `tinylib export` folder")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    predict.add_argument("--top", type=int, default=5, help="how many classes to print per image (default: 5)")
+    predict.add_argument("--flip", action="store_true", help="average each image with its mirror")
+    predict.add_argument("--data", default=None, help="dataset root for class names of a work folder")
+    predict.set_defaults(run=_predict)
 
     course = commands.add_parser("course", help="course tools").add_subparsers(
         dest="course_command", metavar="ACTION", required=True

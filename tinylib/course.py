@@ -35,7 +35,8 @@ try:
     import tinylib
 except ImportError as error:
     raise ImportError("tinylib is not installed for this kernel: run `make lab` in the repository") from error
-print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.runtime.profile().name}}")"""
+device = tinylib.runtime.report(print_report=False)["accelerator"]  # GPU, TPU or none
+print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.runtime.profile().name}} | accelerator: {{device}}")"""
 
 
 def repository_url() -> str:
