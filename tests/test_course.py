@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,45 @@ def test_student_edition_fails_exactly_at_its_checks(edition):
         exec(stub, namespace)
         with pytest.raises(ExerciseError, match="NotImplementedError"):
             exec(check, namespace)
+
+
+@pytest.fixture(scope="module")
+def learner_notebook(tmp_path_factory):
+    """A learner's notebook: one exercise right, one still a stub, an unrelated error between."""
+    import nbformat
+
+    cells = [
+        "from tinylib.checks import check_conv_output_size, check_label_smoothing",
+        "def conv_output_size(size, kernel, stride, padding):\n"
+        "    return -(-size // stride) if padding == 'same' else (size - kernel) // stride + 1",
+        "check_conv_output_size(conv_output_size)",
+        "undefined_name + 1",
+        "def smooth_labels(labels, num_classes, smoothing):\n    # Your code here\n    raise NotImplementedError",
+        "check_label_smoothing(smooth_labels)",
+    ]
+    path = tmp_path_factory.mktemp("learner") / "01_mine.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    return path
+
+
+def test_grade_runs_every_cell_and_reports_each_check(learner_notebook):
+    before = learner_notebook.read_bytes()
+    grades = course.grade(learner_notebook, timeout=120)
+    assert [(g.exercise, g.passed) for g in grades] == [
+        ("check_conv_output_size", True),
+        ("check_label_smoothing", False),
+    ]
+    assert grades[0].message.startswith("✓ convolution output size")
+    assert grades[1].message.startswith("ExerciseError: smooth_labels(") and "NotImplementedError" in grades[1].message
+    assert learner_notebook.read_bytes() == before  # the learner's file is never changed
+
+
+def test_grade_command_exits_1_when_an_exercise_fails(learner_notebook):
+    done = subprocess.run(
+        [sys.executable, "-m", "tinylib", "course", "grade", str(learner_notebook), "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "1 of 2 exercises pass" in done.stdout and "FAIL  check_label_smoothing" in done.stdout

@@ -187,6 +187,20 @@ def _run_summary(run: dict) -> str:
     return "\n".join(lines)
 
 
+def _course_grade(args: argparse.Namespace) -> int:
+    from tinylib.course import grade
+
+    failed = 0
+    for notebook in args.notebooks:
+        grades = grade(notebook, timeout=args.timeout, profile=args.profile)
+        passed = sum(g.passed for g in grades)
+        print(f"{notebook}: {passed} of {len(grades)} exercises pass")
+        for g in grades:
+            print(f"  {'pass' if g.passed else 'FAIL'}  {g.exercise:24s} {g.message}")
+        failed += len(grades) - passed
+    return 1 if failed else 0
+
+
 def _course_build(args: argparse.Namespace) -> int:
     from tinylib.course import build_student_editions
 
@@ -282,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--root", default=".", help="the repository root (default: here)")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if an edition is out of date")
     build.set_defaults(run=_course_build)
+    grade = course.add_parser(
+        "grade", help="run learners' notebooks in a fresh kernel (quick profile) and list each exercise check"
+    )
+    grade.add_argument("notebooks", metavar="NOTEBOOK", nargs="+", help="the learners' .ipynb files (left unchanged)")
+    grade.add_argument("--timeout", type=int, default=900, help="seconds per cell (default: 900)")
+    grade.add_argument("--profile", default="quick", help="TINYLIB_PROFILE for the run (default: quick)")
+    grade.set_defaults(run=_course_grade)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)
