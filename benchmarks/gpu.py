@@ -7,9 +7,12 @@ Needs numpy, pillow, keras 3 and this repository (tinylib) importable; nothing i
 Reports, as JSON on stdout and in results/gpu.json:
   1. training img/s of resnet18 (width 64, 3x3 stem) and seed_net at 64x64, batch 256, in the
      precision `tinylib.runtime.use_precision()` picks (bfloat16 on A100/H100), fed from the
-     packed uint8 cache with flip_crop augmentation compiled on the device (PackedBatches);
-  2. time to accuracy: resnet18 with the `fast` recipe (one-cycle, batch 512) on the real
-     20-class zip, val top-1 on every val image after each epoch, within --minutes.
+     packed uint8 cache, with flip_crop augmentation (a) on the host (PackedBatches) and (b) on
+     the device, inside the compiled train step (`tinylib.train.on_device.AugmentingModel`,
+     uint8 batches in: what `fit(augment_on="auto")` picks on a GPU);
+  2. time to accuracy: resnet18 with the `fast` recipe (one-cycle, batch 512, augmentation on
+     the device) on the real 20-class zip, val top-1 on every val image after each epoch,
+     within --minutes.
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ def main() -> None:
 
     import tinylib
     from tinylib import runtime
-    from tinylib.data import PackedBatches, prepare
+    from tinylib.data import Augmenter, PackedBatches, prepare
     from tinylib.models import resnet18, seed_net
     from tinylib.train import TrainingData, evaluate, recipe
+    from tinylib.train.on_device import AugmentingModel
 
     policy = runtime.use_precision()
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-gpu-"))
@@ -54,37 +58,43 @@ def main() -> None:
         "throughput": {},
     }
 
+    def batches_for(size: int, preset: str, place: str):
+        """Packed batches: augmented and scaled on the host, or raw uint8 for the device."""
+        host = place == "host"
+        return PackedBatches(data.train_images, data.train_labels, size, preset if host else "none",
+                             data.num_classes, shuffle=True, one_hot=True, scale=host)  # fmt: skip
+
+    def trainable(model, preset: str, place: str):
+        if place == "host":
+            return model
+        wrapped = AugmentingModel(model, Augmenter(preset, data.num_classes, seed=0, jit=False))
+        wrapped.build((None, 64, 64, 3))
+        return wrapped
+
     for build in (resnet18, seed_net):
-        model = build(num_classes=data.num_classes) if build is seed_net else build(num_classes=data.num_classes)
-        model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "categorical_crossentropy")
-        batches = PackedBatches(
-            data.train_images, data.train_labels, batch, "flip_crop", data.num_classes, shuffle=True, one_hot=True
-        )
-        steps = 2 if args.smoke else 20
-        model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)  # compile and warm up
-        started = time.perf_counter()
-        model.fit(batches, steps_per_epoch=steps, epochs=2, verbose=0)
-        result["throughput"][model.name] = round(2 * steps * batch / (time.perf_counter() - started), 1)
-        print(json.dumps({model.name: result["throughput"][model.name]}), flush=True)
+        for place in ("host", "device"):
+            model = trainable(build(num_classes=data.num_classes), "flip_crop", place)
+            model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "categorical_crossentropy")
+            batches = batches_for(batch, "flip_crop", place)
+            steps = 2 if args.smoke else 20
+            model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)  # compile and warm up
+            started = time.perf_counter()
+            model.fit(batches, steps_per_epoch=steps, epochs=2, verbose=0)
+            key = f"{model.name} (augment on {place})"
+            result["throughput"][key] = round(2 * steps * batch / (time.perf_counter() - started), 1)
+            print(json.dumps({key: result["throughput"][key]}), flush=True)
 
     plan = recipe("fast", epochs=1 if args.smoke else 30, batch_size=32 if args.smoke else 512)
     model = resnet18(num_classes=data.num_classes)
+    trained = trainable(model, plan.augment, "device")
     steps = len(data.train_images) // plan.batch_size
-    model.compile(
+    trained.compile(
         plan.make_optimizer(steps), keras.losses.CategoricalCrossentropy(label_smoothing=plan.label_smoothing)
     )
-    batches = PackedBatches(
-        data.train_images,
-        data.train_labels,
-        plan.batch_size,
-        plan.augment,
-        data.num_classes,
-        shuffle=True,
-        one_hot=True,
-    )
+    batches = batches_for(plan.batch_size, plan.augment, "device")
     curve, started = [], time.perf_counter()
     for epoch in range(plan.epochs):
-        model.fit(batches, steps_per_epoch=steps, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
+        trained.fit(batches, steps_per_epoch=steps, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
         top1 = evaluate(model, data.val_images, data.val_labels, flip=plan.test_time_flip)["top1"]
         curve.append({"epoch": epoch + 1, "seconds": round(time.perf_counter() - started, 1), "val_top1": top1})
         print(json.dumps(curve[-1]), flush=True)

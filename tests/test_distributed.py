@@ -1,10 +1,14 @@
-"""fit() under tf.distribute.MirroredStrategy on two logical CPU devices, with resume."""
+"""fit() under tf.distribute: MirroredStrategy on two logical CPU devices, and
+MultiWorkerMirroredStrategy with two worker processes on 127.0.0.1 (TF_CONFIG), with resume."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+
+import numpy as np
 
 SCRIPT = textwrap.dedent(
     """
@@ -52,3 +56,75 @@ def test_mirrored_strategy_on_two_logical_cpus_trains_scales_and_resumes(tmp_pat
     assert report["weights_changed"]  # the trained weights came back into the caller's model
     history = (tmp_path / "run" / "history.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in history[1:]] == ["0", "1", "2"]
+
+
+WORKER = textwrap.dedent(
+    """
+    import json, sys
+    from tinylib import runtime
+
+    strategy = runtime.strategy()  # first: TensorFlow sets up collectives once, at start-up
+    import keras
+    import numpy as np
+    from tinylib.models import resnet10
+    from tinylib.train import TrainingData, fit, recipe
+
+    workdir, out, index = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (96, 64, 64, 3), dtype=np.uint8), rng.integers(0, 4, 96)
+    data = TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"))
+    plan = recipe("demo", epochs=2, batch_size=8)
+    keras.utils.set_random_seed(index)  # different initial weights: fit starts both from the chief's
+    paused = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, workdir, max_minutes=0, verbose=0)
+    model = resnet10(width=8, stem="imagenet", num_classes=4)
+    done = fit(model, data, plan, workdir, verbose=0)
+    np.savez(out, *model.get_weights())
+    print(json.dumps({"paused": paused, "done": done}))
+    """
+)
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_on_localhost_train_resume_and_agree_under_multi_worker_mirrored(tmp_path):
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    workdir = tmp_path / "run"
+    processes = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        env = {**os.environ, "TF_CONFIG": json.dumps(config), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        command = [sys.executable, "-c", WORKER, str(workdir), str(tmp_path / f"weights{index}.npz"), str(index)]
+        processes.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = []
+    try:
+        for process in processes:
+            outputs.append(process.communicate(timeout=240))
+    finally:
+        for process in processes:  # a hang (a worker waiting for the other) must never block the suite
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    for process, (_, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr[-3000:]
+    reports = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
+    for report in reports:
+        assert report["paused"]["status"] == "paused" and report["paused"]["epochs_done"] == 1
+        done = report["done"]
+        assert done["status"] == "complete" and done["epochs_done"] == 2
+        assert done["replicas"] == 2 and done["workers"] == 2 and done["recipe"]["batch_size"] == 16
+    chief, worker = (np.load(tmp_path / f"weights{index}.npz") for index in range(2))
+    for name in chief.files:  # the same weights everywhere, batch-norm statistics included
+        np.testing.assert_allclose(chief[name], worker[name], rtol=0, atol=1e-6)
+    history = (workdir / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]  # resumed: every epoch once
+    assert json.loads((workdir / "run.json").read_text())["status"] == "complete"
+    assert not (workdir / "backup").exists()
+    assert not list(workdir.glob(".worker-*"))  # the other worker's private folder is gone

@@ -158,7 +158,33 @@ def test_strategy_on_this_machine_is_the_one_device_default(monkeypatch):
     assert strategy.num_replicas_in_sync == 1 and strategy is tf.distribute.get_strategy()
 
 
-def test_multi_worker_config_is_refused_with_a_clear_message(monkeypatch):
-    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"index": 0}}')
-    with pytest.raises(NotImplementedError, match="unset TF_CONFIG"):
+def test_multi_worker_config_after_tensorflow_started_says_to_call_strategy_first(monkeypatch):
+    import tensorflow as tf
+
+    tf.config.list_logical_devices()  # TensorFlow has started in this process
+    monkeypatch.setattr(runtime, "_STRATEGY", [])
+    monkeypatch.setenv(
+        "TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker", "index": 0}}'
+    )
+    with pytest.raises(RuntimeError, match=r"call tinylib.runtime.strategy\(\) first"):
         runtime.strategy()
+
+
+@pytest.mark.parametrize(
+    "devices, replicas, expected",
+    [
+        (["CPU:0"], 1, runtime.CPU_XLA),
+        (["CPU:0", "GPU:0 Tesla T4"], 1, True),
+        (["CPU:0", "TPU:0"], 1, True),
+        (["CPU:0", "GPU:0 Tesla T4", "GPU:1 Tesla T4"], 2, False),
+    ],
+)
+def test_jit_compile_per_device(devices, replicas, expected):
+    chosen, reason = runtime.jit_compile(devices, replicas)
+    assert chosen is expected and reason
+
+
+def test_report_says_whether_xla_is_on_and_why(capsys):
+    info = runtime.report()
+    assert info["jit_compile"].startswith(f"{runtime.CPU_XLA} (CPU: XLA measured")
+    assert "jit_compile" in capsys.readouterr().out

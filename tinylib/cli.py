@@ -99,6 +99,7 @@ def _train(args: argparse.Namespace) -> int:
     from tinylib.models import build
 
     profile = runtime.profile()
+    strategy = runtime.strategy()  # first: a multi-worker TF_CONFIG must be set up before TensorFlow does anything
     root = dataset_for_profile(profile) if args.data == "synthetic" else Path(args.data)
     data = train.TrainingData.from_root(root)
     recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs else {}))
@@ -110,7 +111,7 @@ def _train(args: argparse.Namespace) -> int:
     model = build(args.model, data.num_classes, width=width, stem=stem)
     print(f"training {model.name} on {len(data.train_images)} images from {root} with the {recipe.name!r} recipe")
     try:
-        run = train.fit(model, data, recipe, args.workdir, max_minutes=args.max_minutes)
+        run = train.fit(model, data, recipe, args.workdir, max_minutes=args.max_minutes, strategy=strategy)
     except train.TrainingDiverged as error:
         print(f"tinylib: error: {error}", file=sys.stderr)
         return 1

@@ -195,21 +195,56 @@ def use_precision(policy: str | None = None) -> str:
     return policy
 
 
+# XLA for the train step on a CPU: measured slower there (see jit_compile); GPUs/TPUs gain.
+CPU_XLA = False
+
+
+def jit_compile(devices: list[str] | None = None, replicas: int = 1) -> tuple[bool, str]:
+    """(XLA on or off for `model.compile(jit_compile=...)`, reason) on these devices (default:
+    what Keras sees), training with `replicas` replicas. On: GPUs and TPUs (XLA fuses the
+    small ops of a ResNet step), and always on JAX (off would mean no jax.jit at all). Off:
+    PyTorch (it would mean torch.compile, minutes of start-up), tf.distribute with several
+    replicas (as Keras does), and CPUs, where XLA measured slower (docs/scaling.md)."""
+    backend = _backend()
+    if backend == "jax":
+        return True, "JAX: every train step is compiled with jax.jit"
+    if backend == "torch":
+        return False, "PyTorch: jit_compile would mean torch.compile (slow to start); eager"
+    devices = devices if devices is not None else _devices(backend)
+    accelerators = [device for device in devices if not device.startswith("CPU")]
+    if replicas > 1:
+        return False, f"{replicas} replicas under tf.distribute: off, as Keras' own default"
+    if accelerators:
+        return True, f"{accelerators[0]}: XLA fuses the many small ops of a ResNet step"
+    if CPU_XLA:
+        return True, "CPU: XLA measured faster for a ResNet-10 train step on this kit's 2-core machines"
+    return False, "CPU: XLA measured slower for a ResNet-10 train step on this kit's 2-core machines"
+
+
+_STRATEGY: list = []  # the multi-worker strategy, made once per process
+
+
 def strategy():
     """The distribution engine for this machine, TensorFlow backend (None on other backends,
-    where `use_data_parallel` applies): TPUStrategy on a TPU, MirroredStrategy with several
-    GPUs, else the default (one device). A TF_CONFIG with several workers raises
-    NotImplementedError for now (docs/scaling.md). `tinylib.train.fit` uses it by default."""
+    where `use_data_parallel` applies): MultiWorkerMirroredStrategy when $TF_CONFIG names
+    several workers (one process per machine, docs/scaling.md), TPUStrategy on a TPU,
+    MirroredStrategy with several GPUs, else the default (one device). `tinylib.train.fit`
+    uses it by default. With TF_CONFIG, call it early, before other TensorFlow work."""
     if _backend() != "tensorflow":
         return None
     import tensorflow as tf
 
-    cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
     if len(cluster.get("worker", [])) + len(cluster.get("chief", [])) > 1:
-        raise NotImplementedError(
-            "TF_CONFIG names several workers, but multi-machine training does not work yet with Keras 3.15's fit "
-            "on the packed input (see docs/scaling.md); unset TF_CONFIG to train on this machine's devices"
-        )
+        if not _STRATEGY:  # TensorFlow allows one collective setup per process
+            try:
+                _STRATEGY.append(tf.distribute.MultiWorkerMirroredStrategy())
+            except RuntimeError as error:  # "Collective ops must be configured at program startup"
+                raise RuntimeError(
+                    "TF_CONFIG names several workers, but TensorFlow already started in this process: call "
+                    "tinylib.runtime.strategy() first, before building a model or any other TensorFlow work"
+                ) from error
+        return _STRATEGY[0]
     if is_colab() and os.environ.get("COLAB_TPU_ADDR"):
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
@@ -242,7 +277,7 @@ def report(print_report: bool = True) -> dict:
 
     Returns a dict (keys: python, platform, tinylib, tensorflow, keras, backend, devices,
     accelerator, colab, profile, precision (the policy `use_precision` would choose, and why),
-    hints); prints it as aligned lines unless print_report=False.
+    jit_compile (XLA on or off for training, and why), hints); prints it as aligned lines unless print_report=False.
     """
     from tinylib import __version__
 
@@ -258,6 +293,7 @@ def report(print_report: bool = True) -> dict:
         "colab": is_colab(),
         "profile": profile().name,
         "precision": None,
+        "jit_compile": None,
         "hints": [],
     }
     hints = info["hints"]
@@ -273,6 +309,7 @@ def report(print_report: bool = True) -> dict:
             hints.append(f"Keras failed to start its backend: {type(error).__name__}: {error}")
     if info["backend"]:
         info["precision"] = "{} ({})".format(*precision_policy(info["devices"]))
+        info["jit_compile"] = "{} ({})".format(*jit_compile(info["devices"]))
     kinds = {device.split(":", 1)[0] for device in info["devices"]}
     info["accelerator"] = "TPU" if "TPU" in kinds else "GPU" if "GPU" in kinds else "none"
     if info["backend"] == "tensorflow" and info["tensorflow"] is None:

@@ -179,11 +179,14 @@ def packed_dataset(
     seed: int = 0,
     repeat: bool = False,
     one_hot: bool = False,
+    scale: bool = True,
 ):
     """tf.data batches from in-memory or memory-mapped uint8 images (N, 64, 64, 3): the
     fast path. Yields float32 (B, 64, 64, 3) in [0, 1] [and labels, as `make_dataset`].
     Index batches are shuffled by tf.data (seeded, reshuffled every pass), gathered from the
-    array in numpy, then augmented (`augment_batches`: crop/flip compiled with XLA)."""
+    array in numpy, then augmented (`augment_batches`: crop/flip compiled with XLA).
+    scale=False: the uint8 batches as they are, for augmentation on the device
+    (`fit(augment_on="device")`); augment must then be "none"."""
     import tensorflow as tf
 
     from tinylib.data.pipeline import augment_batches
@@ -211,6 +214,12 @@ def packed_dataset(
         return (batch, tf.ensure_shape(batch_labels, (None,))) if has_labels else batch
 
     dataset = indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if not scale:
+        if augment != "none":
+            raise ValueError("scale=False yields raw uint8 batches: augment must be 'none'")
+        if has_labels and one_hot:
+            dataset = dataset.map(lambda batch, batch_labels: (batch, tf.one_hot(batch_labels, num_classes)))
+        return dataset.prefetch(tf.data.AUTOTUNE)
     return augment_batches(dataset, augment, num_classes, seed, one_hot).prefetch(tf.data.AUTOTUNE)
 
 
@@ -225,6 +234,7 @@ def _py_dataset_class():
         uint8 images (N, 64, 64, 3) and int labels (N,). Each batch is gathered in numpy
         and augmented by an `Augmenter` (eager, compiled transform) on the backend's
         default device. Reshuffled every epoch; deterministic under `seed` with workers=1.
+        scale=False: uint8 batches as they are (augment "none"), for on-device augmentation.
         """
 
         def __init__(
@@ -237,9 +247,13 @@ def _py_dataset_class():
             shuffle: bool = False,
             seed: int = 0,
             one_hot: bool = False,
+            scale: bool = True,
             **kwargs,
         ):
             super().__init__(**kwargs)
+            if not scale and augment != "none":
+                raise ValueError("scale=False yields raw uint8 batches: augment must be 'none'")
+            self.scale = scale
             self.images, self.labels = images, np.asarray(labels, np.int32)
             self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
             self.one_hot, self.num_classes = one_hot, num_classes
@@ -256,6 +270,9 @@ def _py_dataset_class():
 
         def __getitem__(self, index: int):
             chosen = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+            if not self.scale:
+                images, labels = np.ascontiguousarray(self.images[chosen]), self.labels[chosen]
+                return images, np.eye(self.num_classes, dtype=np.float32)[labels] if self.one_hot else labels
             images, labels = self.augmenter(np.ascontiguousarray(self.images[chosen]), self.labels[chosen])
             labels = keras.ops.convert_to_numpy(labels)
             if self.one_hot and not self.augmenter.mixes_labels:

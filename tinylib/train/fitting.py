@@ -24,6 +24,8 @@ import keras
 import numpy as np
 
 from tinylib import runtime
+from tinylib.data.augment import Augmenter
+from tinylib.train import distribute, on_device
 from tinylib.train.evaluation import evaluate
 from tinylib.train.recipes import Recipe
 
@@ -125,18 +127,33 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop cleanly after the epoch during which `minutes` have passed (None: no limit)."""
+    """Stop cleanly after the epoch during which `minutes` have passed (None: no limit).
+    Under a multi-worker strategy every worker stops after the epoch in which any one did."""
 
-    def __init__(self, minutes: float | None):
+    def __init__(self, minutes: float | None, strategy=None):
         super().__init__()
-        self.minutes, self.stopped_early = minutes, False
+        self.minutes, self.strategy, self.stopped_early = minutes, strategy, False
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.minutes is not None and time.perf_counter() - self.started >= 60 * self.minutes:
+        if self.minutes is None:
+            return
+        if distribute.any_worker(self.strategy, time.perf_counter() - self.started >= 60 * self.minutes):
             self.model.stop_training, self.stopped_early = True, True
+
+
+class SaveModel(keras.callbacks.ModelCheckpoint):
+    """ModelCheckpoint that saves `target` (the plain model) while another model trains (the
+    on-device augmentation wrapper), so that best.keras / last.keras never hold the wrapper."""
+
+    def __init__(self, target: keras.Model, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+
+    def set_model(self, model):
+        super().set_model(self.target)
 
 
 def read_history_rows(path: str | os.PathLike) -> list[dict]:
@@ -185,6 +202,8 @@ def fit(
     callbacks: list | None = None,
     strategy=None,
     class_weight: dict[int, float] | None = None,
+    augment_on: str = "auto",
+    jit_compile: bool | None = None,
 ) -> dict:
     """Train `model` on `data` (TrainingData, or a dataset root) with `recipe` into `workdir`.
 
@@ -193,7 +212,12 @@ def fit(
     `runtime.strategy()`); with R replicas the recipe's batch size and learning rate are
     multiplied by R (the linear scaling rule: each replica keeps the recipe's batch), the model
     is rebuilt inside the strategy's scope, and its trained weights are copied back into `model`.
+    Under a multi-worker strategy (TF_CONFIG) every worker runs the same call; only the chief
+    writes `workdir`, the others write into a private folder deleted at the end.
     `class_weight`: {class index: loss weight} for Keras (e.g. `analysis.class_weights_from_errors`).
+    `augment_on`: "host" (in the input pipeline), "device" (in the compiled train step, uint8
+    batches in: `on_device.AugmentingModel`) or "auto" (device on a GPU/TPU, host on CPUs).
+    `jit_compile`: XLA for the train step (default: `runtime.jit_compile()`, chosen per device).
     Returns (and writes) run.json:
     status ("complete" or "paused" when `max_minutes` ran out), recipe, model, versions,
     hardware, epochs, wall seconds and train images/s over all calls, and val loss, top-1
@@ -211,32 +235,59 @@ def fit(
     if finished is not None:  # nothing left to train: the model takes the final weights
         model.set_weights(keras.models.load_model(workdir / "last.keras").get_weights())
         return finished
-    (workdir / "recipe.json").write_text(recipe.to_json() + "\n")
+    chief = distribute.is_chief(strategy)
+    if chief:
+        (workdir / "recipe.json").write_text(recipe.to_json() + "\n")
     runtime.seed_everything(recipe.seed)
-    run = _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy, class_weight)
+    place, place_reason = on_device.choose(augment_on, recipe.augment)
+    jit = runtime.jit_compile(replicas=replicas) if jit_compile is None else (bool(jit_compile), "chosen by the caller")
+    if jit[0] and place == "device" and recipe.augment == "strong" and keras.config.backend() == "tensorflow":
+        jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
+    settings = dict(max_minutes=max_minutes, verbose=verbose, callbacks=callbacks, class_weight=class_weight)
+    folder = distribute.worker_folder(workdir, strategy)  # workdir itself, except on non-chief workers
+    try:
+        run = _train(model, data, recipe, folder, strategy, place, jit[0], settings)
+    finally:
+        if folder != workdir:
+            shutil.rmtree(folder, ignore_errors=True)
     run["replicas"] = replicas
+    run["workers"] = max(distribute.cluster_workers(), 1) if distribute.is_multi_worker(strategy) else 1
+    run["augment_on"] = f"{place} ({place_reason})"
+    run["jit_compile"] = f"{jit[0]} ({jit[1]})"
     if run["status"] == "complete":  # on one device, outside any strategy: every val image once
         run["val"] = evaluate(model, data.val_images, data.val_labels, flip=recipe.test_time_flip)
-    (workdir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    if chief:
+        (workdir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    distribute.any_worker(strategy, False)  # a barrier: the chief's files are complete before any worker returns
     return run
 
 
-def _train(model, data, recipe, workdir, max_minutes, verbose, callbacks, strategy, class_weight) -> dict:
+def _train(model, data, recipe, workdir, strategy, place, jit, settings) -> dict:
     original = model
     if strategy is not None and strategy.num_replicas_in_sync > 1:
         with strategy.scope():
             model = keras.models.clone_model(original)
             model.set_weights(original.get_weights())
+            distribute.broadcast_from_chief(strategy, model)
+    # random state made outside the scope: per replica, not mirrored (see on_device.AugmentingModel)
+    augmenter = Augmenter(recipe.augment, data.num_classes, recipe.seed, jit=False) if place == "device" else None
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        return _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks, class_weight)
+        trained = on_device.AugmentingModel(model, augmenter) if augmenter else model
+        trained.build((None, *data.train_images.shape[1:]))
+        if distribute.is_multi_worker(strategy):
+            distribute.patch_for_multi_worker(trained)
+        return _fit_in_scope(original, model, trained, data, recipe, workdir, strategy, place, jit, **settings)
 
 
-def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, callbacks, class_weight) -> dict:
+def _fit_in_scope(
+    original, model, trained, data, recipe, workdir, strategy, place, jit, max_minutes, verbose, callbacks, class_weight
+) -> dict:
     from tinylib.data import packed_dataset
 
     steps = max(int(len(data.train_images) * recipe.epoch_fraction) // recipe.batch_size, 1)
     top_k = min(5, data.num_classes)
-    model.compile(
+    trained.compile(
+        jit_compile=jit,
         optimizer=recipe.make_optimizer(steps),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
         metrics=[
@@ -244,48 +295,48 @@ def _fit_in_scope(original, model, data, recipe, workdir, max_minutes, verbose, 
             keras.metrics.TopKCategoricalAccuracy(top_k, name=f"top{top_k}"),
         ],
     )
-    batches = dict(num_classes=data.num_classes, one_hot=True, seed=recipe.seed)
+    host = place == "host"  # else uint8 batches in, augmented and scaled by the AugmentingModel
+    batches = dict(num_classes=data.num_classes, one_hot=True, seed=recipe.seed, scale=host)
+    augment = recipe.augment if host else "none"
     if keras.config.backend() == "tensorflow":  # tf.data: parallel gathering, prefetch
+        import tensorflow as tf
+
+        options = tf.data.Options()  # each worker reads every batch and keeps its share
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         train = packed_dataset(
-            data.train_images,
-            data.train_labels,
-            recipe.batch_size,
-            recipe.augment,
-            shuffle=True,
-            repeat=True,
-            **batches,
-        )
-        val = packed_dataset(data.val_images, data.val_labels, 256, "none", **batches)
+            data.train_images, data.train_labels, recipe.batch_size, augment, shuffle=True, repeat=True, **batches
+        ).with_options(options)
+        val = packed_dataset(data.val_images, data.val_labels, 256, "none", **batches).with_options(options)
     else:  # JAX / PyTorch, possibly without TensorFlow installed: a Keras PyDataset
         from tinylib.data import PackedBatches
 
-        train = PackedBatches(
-            data.train_images, data.train_labels, recipe.batch_size, recipe.augment, shuffle=True, **batches
-        )
+        train = PackedBatches(data.train_images, data.train_labels, recipe.batch_size, augment, shuffle=True, **batches)
         val = PackedBatches(data.val_images, data.val_labels, 256, "none", **batches)
     best_so_far = [
         float(r["val_accuracy"]) for r in read_history_rows(workdir / "history.csv") if r.get("val_accuracy")
     ]
-    budget = TimeBudget(max_minutes)
+    budget = TimeBudget(max_minutes, strategy)
     callbacks = [
+        distribute.AverageStatistics(strategy, model),  # first: what is logged and saved is the same everywhere
         *(callbacks or []),
         EpochLog(workdir / "history.csv"),
         budget,
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.ModelCheckpoint(
+        SaveModel(
+            model,
             workdir / "best.keras",
             monitor="val_accuracy",
             mode="max",
             save_best_only=True,
             initial_value_threshold=max(best_so_far) if best_so_far else None,
         ),
-        keras.callbacks.ModelCheckpoint(workdir / "last.keras"),
+        SaveModel(model, workdir / "last.keras"),
         # Last, so a crash before it re-runs the epoch; kept after a paused run, deleted below when complete.
         AtomicBackupAndRestore(str(workdir / "backup"), delete_checkpoint=False),
     ]
     if keras.config.backend() == "tensorflow":
         callbacks.append(keras.callbacks.TensorBoard(str(workdir / "tb"), write_graph=False))
-    model.fit(
+    trained.fit(
         train,
         epochs=recipe.epochs,
         steps_per_epoch=steps,
