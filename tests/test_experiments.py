@@ -1,6 +1,7 @@
 """run_experiments: one resumable run per change, rows against the reference, a Markdown table."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,3 +73,15 @@ def test_results_table_is_markdown_with_one_line_per_row(results):
 def test_experiment_names_are_unique_and_slugs_are_folder_names():
     assert len({e.slug for e in EXPERIMENTS}) == len(EXPERIMENTS) and EXPERIMENTS[0] is REFERENCE
     assert Experiment("Deeper (18 layers)", "").slug == "deeper-18-layers"
+
+
+def test_notebook_05_shows_exactly_the_measured_real_table():
+    """The real-data table in notebook 05 is the one benchmarks/experiments_real.py measured,
+    with its command, data, machine and date: no number typed in by hand."""
+    root = Path(__file__).resolve().parents[1]
+    measured = json.loads((root / "benchmarks" / "results" / "experiments_real.json").read_text())
+    notebook = json.loads((root / "notebooks" / "05_improving_the_baseline.ipynb").read_text())
+    markdown = "\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown")
+    assert results_table(measured["rows"]) in markdown
+    for fact in (measured["command"], measured["date"], measured["hardware"]):
+        assert fact in markdown

@@ -109,3 +109,16 @@ def test_every_package_file_is_tracked_by_git():
     tracked = set(listed.stdout.split())
     on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tinylib").rglob("*.py")}
     assert on_disk <= tracked, f"untracked package files: {sorted(on_disk - tracked)}"
+
+
+def test_colab_links_in_the_docs_point_at_existing_notebooks():
+    """README and docs link notebooks on Colab; each link follows the repository URL and
+    names a notebook that exists (a renamed notebook would otherwise leave a dead link)."""
+    import re
+
+    for document in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for path in re.findall(
+            r"https://colab\.research\.google\.com/github/[^)\s]+?/blob/[^/]+/([^)\s]+)", document.read_text()
+        ):
+            assert (ROOT / path).is_file(), f"{document.name} links {path}, which does not exist"
+            assert course.colab_url(path) in document.read_text(), f"{document.name}: stale Colab link for {path}"
