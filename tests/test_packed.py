@@ -129,3 +129,22 @@ def test_a_read_only_dataset_gets_a_clear_message(dataset, tmp_path, capsys, mon
     assert error.startswith(f"tinylib: error: cannot write the packed cache in {dataset}") and "--folder" in error
     folder = pack(dataset, tmp_path / "elsewhere", progress=False)  # a writable folder of the user's choice
     assert load_packed(dataset, "val", folder=folder, build=False)[0].shape == (20, 64, 64, 3)
+
+
+def test_two_processes_packing_at_once_keep_the_first_cache(dataset, monkeypatch):
+    """The worker that finishes second keeps the fresh cache the first one wrote (which the
+    first may already be reading) instead of replacing it."""
+    from tinylib.data import packed as packed_module
+
+    original = packed_module._write_split
+
+    def other_process_finishes_first(build, info, split, workers, bar):
+        monkeypatch.setattr(packed_module, "_write_split", original)
+        first = pack(dataset, progress=False)  # the other worker
+        other_process_finishes_first.inode = first.stat().st_ino
+        original(build, info, split, workers, bar)
+
+    monkeypatch.setattr(packed_module, "_write_split", other_process_finishes_first)
+    folder = pack(dataset, progress=False)
+    assert folder.stat().st_ino == other_process_finishes_first.inode
+    assert is_fresh(dataset) and not [p for p in folder.parent.iterdir() if ".partial-" in p.name]

@@ -135,3 +135,20 @@ def test_default_root_is_named_after_the_spec(tmp_path, monkeypatch):
     root = make_synthetic(num_classes=2, train_per_class=2, val_per_class=1, test_per_class=0, progress=False)
     assert root == tmp_path / "synthetic-2c-2-1-0-s0"
     assert read_layout(root).test_files == ()
+
+
+def test_two_processes_making_the_same_dataset_both_succeed(tmp_path, monkeypatch):
+    """Two workers starting at once each build the dataset; the one that finishes second
+    finds it in place (same spec) and uses it instead of failing."""
+    small = dict(num_classes=2, train_per_class=4, val_per_class=2, test_per_class=1, workers=1, progress=False)
+    original = synthetic_module._write_dataset
+
+    def other_process_finishes_first(build, spec, workers, progress):
+        original(build, spec, workers, progress)
+        monkeypatch.setattr(synthetic_module, "_write_dataset", original)
+        make_synthetic(tmp_path / "data", **small)  # the other worker, done while this one was writing
+
+    monkeypatch.setattr(synthetic_module, "_write_dataset", other_process_finishes_first)
+    root = make_synthetic(tmp_path / "data", **small)
+    assert read_spec(root) is not None and len(read_layout(root).train_files) == 8
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # no partial folder left behind

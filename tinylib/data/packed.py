@@ -109,8 +109,7 @@ def pack(
     info = read_layout(root)
     folder = Path(folder).expanduser() if folder is not None else pack_folder(info.root)
     stamp = fingerprint(info)
-    manifest = read_manifest(folder)
-    if not force and manifest and manifest.get("format") == FORMAT and manifest["fingerprint"] == stamp:
+    if not force and is_fresh(info.root, folder, info):
         return folder
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +135,8 @@ def pack(
             "tinylib": __version__,
         }
         (build / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        if not force and is_fresh(info.root, folder, info):  # another process (a second worker) packed it meanwhile
+            return folder
         if folder.exists():  # a stale cache of ours: move it aside, then drop it
             stale = Path(tempfile.mkdtemp(prefix=f".{folder.name}.stale-", dir=folder.parent))
             os.replace(folder, stale / folder.name)

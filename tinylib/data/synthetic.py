@@ -134,7 +134,11 @@ def make_synthetic(
     build = Path(tempfile.mkdtemp(prefix=f".{root.name}.partial-", dir=root.parent))
     try:
         _write_dataset(build, spec, workers, progress)
-        os.replace(build, root)
+        try:
+            os.replace(build, root)
+        except OSError:  # another process (e.g. a second worker) finished the same dataset first
+            if read_spec(root) != spec:
+                raise
     finally:
         if build.exists():
             shutil.rmtree(build, ignore_errors=True)
