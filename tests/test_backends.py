@@ -1,4 +1,5 @@
-"""fit() on the JAX backend (no tf.data: PackedBatches), pause and resume; skipped without JAX."""
+"""fit() on the JAX and PyTorch backends (no tf.data: PackedBatches), augmenting on the host or
+inside the train step, pause and resume; skipped where the backend is not installed."""
 
 import importlib.util
 import json
@@ -20,20 +21,24 @@ SCRIPT = textwrap.dedent(
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (96, 64, 64, 3), dtype=np.uint8), rng.integers(0, 4, 96)
     data = TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"))
-    plan = recipe("demo", epochs=3, batch_size=16)
-    paused = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], max_minutes=0, verbose=0)
-    done = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], verbose=0)
+    plan = recipe("demo", epochs=3, batch_size=16, augment=sys.argv[3])
+    where = dict(augment_on=sys.argv[2], verbose=0)
+    paused = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], max_minutes=0, **where)
+    done = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, sys.argv[1], **where)
     print(json.dumps({"paused": paused, "done": done}))
     """
 )
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_fit_pauses_and_resumes_on_another_backend(backend, tmp_path):
+@pytest.mark.parametrize(
+    ("augment_on", "preset"), [("host", "flip_crop"), ("device", "flip_crop"), ("device", "strong")]
+)
+def test_fit_pauses_and_resumes_on_another_backend(backend, augment_on, preset, tmp_path):
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed here; fit's non-TensorFlow input path is checked where it is")
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "run")],
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "run"), augment_on, preset],
         capture_output=True,
         text=True,
         timeout=600,
@@ -44,4 +49,4 @@ def test_fit_pauses_and_resumes_on_another_backend(backend, tmp_path):
     assert report["paused"]["status"] == "paused" and report["paused"]["epochs_done"] == 1
     done = report["done"]
     assert done["status"] == "complete" and done["epochs_done"] == 3 and done["versions"]["backend"] == backend
-    assert done["val"]["images"] == 32
+    assert done["val"]["images"] == 32 and done["augment_on"].startswith(augment_on)
