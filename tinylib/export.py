@@ -297,15 +297,9 @@ def load_predictor(source: str | os.PathLike, which: str = "best", data: str | o
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """One image file of any size and mode as uint8 (64, 64, 3) RGB (PIL: convert, resize)."""
-    from PIL import Image
+    from tinylib.data.pipeline import decode_image
 
-    from tinylib.data.pipeline import IMAGE_SIZE
-
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-            image = image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
-        return np.asarray(image, dtype=np.uint8)
+    return decode_image(path)
 
 
 def predict_files(

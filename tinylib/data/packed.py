@@ -28,7 +28,7 @@ import numpy as np
 
 from tinylib import __version__
 from tinylib.data.layout import DatasetInfo, read_layout
-from tinylib.data.pipeline import IMAGE_SIZE, _decode
+from tinylib.data.pipeline import IMAGE_SIZE, decode_image
 
 PACK_FOLDER = "packed"
 MANIFEST = "manifest.json"
@@ -73,7 +73,7 @@ def is_fresh(root: str | os.PathLike, folder: str | os.PathLike | None = None, i
 
 def _decode_into(out: np.ndarray, start: int, paths) -> int:
     for offset, path in enumerate(paths):
-        out[start + offset] = _decode(path)
+        out[start + offset] = decode_image(path)
     return len(paths)
 
 

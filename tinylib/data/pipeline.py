@@ -19,7 +19,8 @@ from tinylib.data.layout import DatasetInfo, read_layout
 IMAGE_SIZE = 64
 
 
-def _decode(path: str | os.PathLike) -> np.ndarray:
+def decode_image(path: str | os.PathLike) -> np.ndarray:
+    """One image file of any size and mode as uint8 (64, 64, 3) RGB (PIL: convert, resize)."""
     with Image.open(path) as image:
         image = image.convert("RGB")
         if image.size != (IMAGE_SIZE, IMAGE_SIZE):
@@ -33,7 +34,7 @@ def load_images(paths: Sequence[str | os.PathLike], workers: int | None = None) 
     if len(paths) == 0:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
     with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
-        return np.stack(list(pool.map(_decode, paths, chunksize=256)))
+        return np.stack(list(pool.map(decode_image, paths, chunksize=256)))
 
 
 def load_split(info: DatasetInfo, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
