@@ -41,13 +41,8 @@ def _top_k(probabilities: np.ndarray, labels: np.ndarray, k: int) -> float:
 
 
 def _call(function: Callable, probabilities: np.ndarray, labels: np.ndarray) -> float:
-    try:
-        answer = function(probabilities.copy(), labels.copy())
-    except Exception as error:  # one line, not a traceback
-        raise ExerciseError(
-            f"calling your function on probabilities of shape {probabilities.shape} and labels of shape "
-            f"{labels.shape} raised {type(error).__name__}: {error}"
-        ) from None
+    call = f"calling your function on probabilities of shape {probabilities.shape} and labels of shape {labels.shape}"
+    answer = attempt(function, call, probabilities.copy(), labels.copy())
     if isinstance(answer, np.ndarray) and answer.size == 1:
         answer = answer.item()
     expect(

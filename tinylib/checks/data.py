@@ -78,13 +78,8 @@ def check_val_label(function: Callable[[Path, str], int]) -> None:
             names = _write_case(root, wnids, classes)
             answers = []
             for name in names:
-                try:
-                    answer = function(root, name)
-                except Exception as error:
-                    raise ExerciseError(
-                        f"{EXERCISE}(root, {name!r}) raised {type(error).__name__}: {error}. It gets the dataset "
-                        "folder (a pathlib.Path) and a file name such as 'val_17.JPEG'."
-                    ) from None
+                call = f"{EXERCISE}(root, {name!r}) (root: the dataset folder, a pathlib.Path)"
+                answer = attempt(function, call, root, name)
                 if isinstance(answer, str) and answer.startswith("n") and answer[1:].isdigit():
                     raise ExerciseError(
                         f"{EXERCISE} returned a class id (a string such as 'n01443537'); a label is an int: "

@@ -16,13 +16,8 @@ Block = Callable[..., object]
 
 def _build(block: Block, input_shape: tuple[int, int, int], filters: int, stride: int) -> keras.Model:
     inputs = keras.Input(input_shape)
-    try:
-        outputs = block(inputs, filters, stride=stride)
-    except Exception as error:  # report the learner's error in one line, not a traceback
-        raise ExerciseError(
-            f"calling your block on an input of shape {inputs.shape} with filters={filters}, stride={stride} "
-            f"raised {type(error).__name__}: {error}"
-        ) from None
+    call = f"calling your block on an input of shape {inputs.shape} with filters={filters}, stride={stride}"
+    outputs = attempt(lambda: block(inputs, filters, stride=stride), call)
     expect(
         isinstance(outputs, keras.KerasTensor),
         f"your block should return a tensor; it returned {type(outputs).__name__}",

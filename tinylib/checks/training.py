@@ -9,7 +9,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, attempt, expect, passed
+from tinylib.checks.feedback import attempt, expect, passed
 from tinylib.train import CyclicalLearningRate, WarmupCosine
 
 # (step, base_lr, max_lr, step_size): the start, rising and falling halves, peaks and a later cycle
@@ -21,13 +21,8 @@ def check_triangular(function: Callable[[int, float, float, int], float]) -> Non
     """`function(step, base_lr, max_lr, step_size) -> learning rate` must match Smith's
     triangular policy at every case (the kit's CyclicalLearningRate gives the truth)."""
     for step, base_lr, max_lr, step_size in CASES:
-        try:
-            found = float(function(step, base_lr, max_lr, step_size))
-        except Exception as error:
-            raise ExerciseError(
-                f"your function raised {type(error).__name__}: {error} for step={step}, base_lr={base_lr}, "
-                f"max_lr={max_lr}, step_size={step_size}"
-            ) from None
+        call = f"your function for step={step}, base_lr={base_lr}, max_lr={max_lr}, step_size={step_size}"
+        found = attempt(lambda *case: float(function(*case)), call, step, base_lr, max_lr, step_size)
         schedule = CyclicalLearningRate(base_lr, max_lr, step_size, "triangular")
         expected = float(keras.ops.convert_to_numpy(schedule(step)))
         where = f"at step {step} (base_lr={base_lr}, max_lr={max_lr}, step_size={step_size})"

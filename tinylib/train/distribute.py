@@ -76,16 +76,26 @@ def worker_folder(workdir: Path, strategy) -> Path:
     return private
 
 
+def all_reduce(strategy, arrays: list, reduction: str) -> list:
+    """`arrays` (NumPy, any shapes and dtypes) combined across the workers with "SUM" or
+    "MEAN" in one all-reduce (float64 on the wire); same shapes and dtypes back."""
+    import numpy as np
+    import tensorflow as tf
+
+    flat = tf.constant(np.concatenate([np.ravel(a).astype(np.float64) for a in arrays]) if arrays else np.zeros(0))
+    total = strategy.reduce(reduction, strategy.run(lambda: tf.identity(flat)), axis=None).numpy()
+    parts = np.split(total, np.cumsum([np.size(a) for a in arrays])[:-1]) if arrays else []
+    return [part.reshape(np.shape(a)).astype(np.asarray(a).dtype) for part, a in zip(parts, arrays)]
+
+
 def any_worker(strategy, flag: bool) -> bool:
     """True when `flag` is true in at least one worker (an all-reduce across workers; the
     flag itself with one worker). Used so that every worker stops after the same epoch."""
     if not is_multi_worker(strategy):
         return flag
-    import tensorflow as tf
+    import numpy as np
 
-    value = tf.constant(1.0 if flag else 0.0)
-    per_replica = strategy.run(lambda: tf.identity(value))
-    return float(strategy.reduce("SUM", per_replica, axis=None)) > 0
+    return float(all_reduce(strategy, [np.float64(flag)], "SUM")[0]) > 0
 
 
 def patch_for_multi_worker(model: keras.Model) -> keras.Model:
@@ -136,30 +146,21 @@ def broadcast_from_chief(strategy, model: keras.Model) -> None:
     if not is_multi_worker(strategy):
         return
     import numpy as np
-    import tensorflow as tf
 
     weights = model.get_weights()
-    flat = np.concatenate([np.ravel(w).astype(np.float64) for w in weights]) if weights else np.zeros(0)
-    mine = tf.constant(flat if is_chief(strategy) else np.zeros_like(flat))
-    total = strategy.reduce("SUM", strategy.run(lambda: tf.identity(mine)), axis=None).numpy()
-    sizes = np.cumsum([w.size for w in weights])[:-1]
-    model.set_weights([part.reshape(w.shape).astype(w.dtype) for part, w in zip(np.split(total, sizes), weights)])
+    mine = weights if is_chief(strategy) else [np.zeros_like(w) for w in weights]
+    model.set_weights(all_reduce(strategy, mine, "SUM"))
 
 
 def average_across_workers(strategy, variables: list) -> None:
     """Replace each float variable by its mean over the workers (one all-reduce). Applied to
     batch-norm moving statistics, which every worker updates from its own batches only."""
-    import numpy as np
-    import tensorflow as tf
-
     variables = [v for v in variables if "float" in str(v.dtype)]
     if not is_multi_worker(strategy) or not variables:
         return
     values = [keras.ops.convert_to_numpy(v.value) for v in variables]
-    flat = tf.constant(np.concatenate([np.ravel(v).astype(np.float64) for v in values]))
-    mean = strategy.reduce("MEAN", strategy.run(lambda: tf.identity(flat)), axis=None).numpy()
-    for variable, value, part in zip(variables, values, np.split(mean, np.cumsum([v.size for v in values])[:-1])):
-        variable.assign(part.reshape(value.shape).astype(value.dtype))
+    for variable, mean in zip(variables, all_reduce(strategy, values, "MEAN")):
+        variable.assign(mean)
 
 
 class AverageStatistics(keras.callbacks.Callback):
