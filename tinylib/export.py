@@ -252,16 +252,18 @@ class Predictor:
     def __init__(self, run, names: tuple, wnids: tuple, source: Path, format: str):
         self._run, self.names, self.wnids, self.source, self.format = run, tuple(names), tuple(wnids), source, format
 
+    @property
+    def output_shape(self) -> tuple:
+        return (None, len(self.names))
+
+    def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
+        """float32 (N, 64, 64, 3) in [0, 1] -> float32 (N, C) probabilities."""
+        return self._run(np.ascontiguousarray(batch, np.float32))
+
     def predict(self, images: np.ndarray, flip: bool = False, batch_size: int = 256) -> np.ndarray:
-        outputs = []
-        for start in range(0, len(images), batch_size):
-            batch = np.asarray(images[start : start + batch_size])
-            batch = batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch.astype(np.float32)
-            probabilities = self._run(batch)
-            if flip:
-                probabilities = (probabilities + self._run(np.ascontiguousarray(batch[:, :, ::-1]))) / 2
-            outputs.append(probabilities)
-        return np.concatenate(outputs) if outputs else np.zeros((0, len(self.names)), np.float32)
+        from tinylib.train import predict_probabilities  # the same batching and flip as evaluation
+
+        return predict_probabilities(self, images, batch_size, flip)
 
     def __repr__(self) -> str:
         return f"Predictor({self.format}, {len(self.names)} classes, from {self.source})"
