@@ -1,4 +1,4 @@
-"""Tiny benchmarks behind two per-device choices of `fit`: XLA on or off (`runtime.jit_compile`)
+"""Tiny benchmarks behind two per-device choices of `fit`: XLA on or off (`devices.jit_compile`)
 and augmentation on the host or on the device (`fit(augment_on=...)`).
 
     python benchmarks/device_choices.py xla [--rounds 5]       # ResNet-10 width 16, batch 64
@@ -72,16 +72,16 @@ def xla(rounds: int = 5, steps: int = 20, batch: int = 64) -> dict[str, list[flo
 
 def augment(rounds: int = 5, steps: int = 20, batch: int = 64, preset: str = "flip_crop") -> dict[str, list[float]]:
     """`fit`'s two training paths on 2,048 random uint8 images: augmentation in tf.data
-    (host) vs inside the train step (device), XLA as `runtime.jit_compile()` chooses."""
-    from tinylib import runtime
+    (host) vs inside the train step (device), XLA as `devices.jit_compile()` chooses."""
     from tinylib.data import packed_dataset
     from tinylib.data.augment import Augmenter
+    from tinylib.train import devices
     from tinylib.train.on_device import AugmentingModel
 
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (2048, 64, 64, 3), dtype=np.uint8), rng.integers(0, 10, 2048)
     common = dict(num_classes=10, one_hot=True, shuffle=True, repeat=True)
-    jit = runtime.jit_compile()[0] and preset != "strong"
+    jit = devices.jit_compile()[0] and preset != "strong"
     host = (_model(jit), packed_dataset(images, labels, batch, preset, **common))
     device = (
         _model(jit, lambda model: AugmentingModel(model, Augmenter(preset, 10, jit=False))),

@@ -30,10 +30,9 @@ def main() -> None:
     parser.add_argument("--kit-epochs", type=int, default=35, help="baseline epochs planned to end within the budget")
     args = parser.parse_args()
 
-    from tinylib import runtime
     from tinylib.data import prepare
     from tinylib.models import resnet, seed_net
-    from tinylib.train import TrainingData, evaluate, fit, recipe
+    from tinylib.train import TrainingData, devices, evaluate, fit, recipe
 
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-budget-"))
     data = TrainingData.from_root(prepare(args.zip, scratch / "data", progress=False), progress=False)
@@ -50,7 +49,7 @@ def main() -> None:
             recipe("baseline", epochs=args.kit_epochs),
         ),
     ):
-        runtime.seed_everything(0)
+        devices.seed_everything(0)
         model = build()
         run = fit(model, data, plan, scratch / label.split()[0], max_minutes=args.minutes, verbose=0)
         result = run.get("val") or evaluate(model, data.val_images, data.val_labels)

@@ -33,10 +33,9 @@ def main() -> None:
     args = parser.parse_args()
 
 
-    from tinylib import runtime
     from tinylib.data import prepare
     from tinylib.models import resnet
-    from tinylib.train import TrainingData, fit, recipe
+    from tinylib.train import TrainingData, devices, fit, recipe
 
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-overhead-"))
     data = TrainingData.from_root(prepare(args.zip, scratch / "data", progress=False), progress=False)
@@ -47,7 +46,7 @@ def main() -> None:
     val = (data.val_images.astype(np.float32) / 255, np.eye(data.num_classes, dtype=np.float32)[data.val_labels])
 
     def model():
-        runtime.seed_everything(0)
+        devices.seed_everything(0)
         return resnet(depth=10, width=16, stem="imagenet", num_classes=data.num_classes)
 
     def bare() -> float:

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 import tinylib
-from tinylib import runtime
+from tinylib import doctor
+from tinylib.train import devices
 
 
 def main() -> None:
@@ -45,7 +46,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-hard-examples-"))
     root = prepare(args.zip, scratch / "data", progress=False)
     data = TrainingData.from_root(root, progress=False)
-    runtime.seed_everything(0)
+    devices.seed_everything(0)
     model = resnet(depth=10, width=16, stem="imagenet", num_classes=data.num_classes)
     workdir = scratch / "run"
     run = fit(model, data, recipe("baseline", epochs=args.epochs), workdir, verbose=2)
@@ -68,7 +69,7 @@ def main() -> None:
     report = write_report(workdir, data, model=best, progress=False)
     analysis_seconds = round(time.perf_counter() - started, 1)
 
-    report_info = runtime.report(print_report=False)
+    report_info = doctor.report(print_report=False)
     results = {
         "command": f".venv/bin/python benchmarks/hard_examples_real.py --epochs {args.epochs}",
         "date": datetime.date.today().isoformat(),

@@ -19,7 +19,8 @@ import tempfile
 from pathlib import Path
 
 import tinylib
-from tinylib import runtime
+from tinylib import config
+from tinylib.train import devices
 
 
 def main() -> None:
@@ -33,14 +34,14 @@ def main() -> None:
     from tinylib.train import TrainingData, fit, recipe
 
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-recipes-"))
-    datasets = {"synthetic (quick profile)": synthetic_for_profile(runtime.profile("quick"), progress=False)}
+    datasets = {"synthetic (quick profile)": synthetic_for_profile(config.profile("quick"), progress=False)}
     if Path(args.zip).is_file():
         datasets["tiny-imagenet-20"] = prepare(args.zip, scratch / "data", progress=False)
     rows = []
     for label, root in datasets.items():
         data = TrainingData.from_root(root, progress=False)
         for name in ("seed", "baseline"):
-            runtime.seed_everything(0)
+            devices.seed_everything(0)
             model = resnet(depth=10, width=16, stem="imagenet", num_classes=data.num_classes)
             run = fit(model, data, recipe(name, epochs=args.epochs), scratch / f"{label[:9]}-{name}", verbose=0)
             rows.append(

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tinylib import analysis
-from tinylib.analysis import predict, top_k_accuracy, worst_mistakes
+from tinylib.analysis import confidently_wrong, top_k_accuracy
+from tinylib.inference import predict_probabilities
 from tinylib.models import resnet10
 
 PROBABILITIES = np.array(
@@ -31,18 +32,18 @@ def test_top_k_accuracy():
 
 
 def test_worst_mistakes_most_confident_first():
-    assert worst_mistakes(PROBABILITIES, LABELS).tolist() == [2, 1]
-    assert worst_mistakes(PROBABILITIES, LABELS, count=1).tolist() == [2]
-    assert worst_mistakes(PROBABILITIES, np.array([0, 2, 1, 1])).tolist() == []
+    assert confidently_wrong(PROBABILITIES, LABELS).tolist() == [2, 1]
+    assert confidently_wrong(PROBABILITIES, LABELS, count=1).tolist() == [2]
+    assert confidently_wrong(PROBABILITIES, np.array([0, 2, 1, 1])).tolist() == []
 
 
 def test_predict_batches_uint8_like_the_model():
     model = resnet10(width=8, stem="imagenet", num_classes=3)
     images = np.random.default_rng(1).integers(0, 256, (7, 64, 64, 3), dtype=np.uint8)
     expected = keras.ops.convert_to_numpy(model(images.astype("float32") / 255, training=False))
-    np.testing.assert_allclose(predict(model, images, batch_size=3), expected, atol=1e-5)
-    np.testing.assert_allclose(predict(model, images.astype("float32") / 255), expected, atol=1e-5)
-    assert predict(model, images[:0]).shape == (0, 3)
+    np.testing.assert_allclose(predict_probabilities(model, images, batch_size=3), expected, atol=1e-5)
+    np.testing.assert_allclose(predict_probabilities(model, images.astype("float32") / 255), expected, atol=1e-5)
+    assert predict_probabilities(model, images[:0]).shape == (0, 3)
 
 
 def test_per_example_loss_is_minus_log_of_the_true_class():
@@ -130,11 +131,11 @@ def test_predictions_object_feeds_every_metric():
     assert analysis.hardest_examples(result, count=2).tolist() == [2, 1]
     assert analysis.confused_pairs(result)[0].true_name == "cat"
     summary = result.summary()
-    assert {key: summary[key] for key in ("images", "top1", "top5", "tta")} == {
+    assert {key: summary[key] for key in ("images", "top1", "top5", "test_time_flip")} == {
         "images": 4,
         "top1": 0.5,
         "top5": 1.0,
-        "tta": False,
+        "test_time_flip": False,
     }
     assert summary["loss"] == pytest.approx(np.mean(-np.log([0.7, 0.3, 0.05, 0.5])), abs=1e-4)
     assert summary["ece"] == pytest.approx(analysis.expected_calibration_error(PROBABILITIES, LABELS), abs=1e-4)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tinylib import analysis
+from tinylib.inference import predict_probabilities
 from tinylib.models import resnet, seed_net
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
@@ -51,7 +52,7 @@ def test_grad_cam_lands_in_the_quadrant_the_logit_depends_on():
     images = IMAGES.copy()
     images[0, 32:, 32:] = 255  # brighter bottom-right: class 1 predicted
     images[1, :32, :32] = 255  # brighter top-left: class 0 predicted
-    assert analysis.predict(model, images[:2]).argmax(axis=1).tolist() == [1, 0]
+    assert predict_probabilities(model, images[:2]).argmax(axis=1).tolist() == [1, 0]
     shares = quadrant_shares(analysis.grad_cam(model, images, layer="features", classes=0))
     np.testing.assert_allclose(shares[:, 0], 1.0, atol=1e-6)  # all mass top-left, for every image
     predicted = quadrant_shares(analysis.grad_cam(model, images[:2], layer="features"))  # default: predicted class

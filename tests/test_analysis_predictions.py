@@ -11,8 +11,10 @@ import pytest
 
 from tinylib import analysis
 from tinylib.data import read_layout
+from tinylib.inference import predict_probabilities
 from tinylib.models import resnet
 from tinylib.train import TrainingData
+from tinylib.workdir import Workdir
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,7 @@ def dataset(tmp_path_factory, synthetic_root):
 def workdir(tmp_path_factory, dataset):
     """A work folder as `fit` leaves it (best.keras, run.json naming the dataset), untrained."""
     folder = tmp_path_factory.mktemp("workdir")
-    tinylib.runtime.seed_everything(0)
+    tinylib.train.devices.seed_everything(0)
     resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
     (folder / "run.json").write_text(json.dumps({"data": str(dataset), "model": "resnet10"}))
     return folder
@@ -35,22 +37,24 @@ def workdir(tmp_path_factory, dataset):
 def test_predictions_from_a_workdir_carry_files_boxes_and_names(workdir, dataset):
     info = read_layout(dataset)
     result = analysis.predictions(workdir, progress=False)
-    model = analysis.load_model(workdir)
+    model = Workdir(workdir).load_model()
     assert result.probabilities.shape == (20, 4) and result.labels.tolist() == info.val_labels.tolist()
     assert result.files == info.val_files and result.class_names == info.names
     np.testing.assert_array_equal(result.boxes, info.val_boxes)
-    np.testing.assert_allclose(result.probabilities, analysis.predict(model, result.images), atol=1e-6)
+    np.testing.assert_allclose(result.probabilities, predict_probabilities(model, result.images), atol=1e-6)
     np.testing.assert_allclose(result.losses, -np.log(result.probabilities[np.arange(20), result.labels]), rtol=1e-5)
     assert result.file_names([0, 3]) == [info.val_files[0].stem, info.val_files[3].stem]
-    assert not result.tta
+    assert not result.test_time_flip
 
 
 def test_predictions_from_training_data_a_model_and_a_split(workdir, dataset):
-    model = analysis.load_model(workdir)
+    model = Workdir(workdir).load_model()
     data = TrainingData.from_root(dataset, progress=False)
-    train = analysis.predictions(model, data, split="train", tta=True, batch_size=7, progress=False)
-    assert train.probabilities.shape == (48, 4) and train.tta and len(train.files) == 48
-    np.testing.assert_allclose(train.probabilities, analysis.predict(model, data.train_images, tta=True), atol=1e-6)
+    train = analysis.predictions(model, data, split="train", test_time_flip=True, batch_size=7, progress=False)
+    assert train.probabilities.shape == (48, 4) and train.test_time_flip and len(train.files) == 48
+    np.testing.assert_allclose(
+        train.probabilities, predict_probabilities(model, data.train_images, test_time_flip=True), atol=1e-6
+    )
     plain = analysis.predictions(model, (data.val_images, data.val_labels), progress=False)
     assert plain.files == () and plain.boxes is None and plain.class_names == ("0", "1", "2", "3")
 
@@ -58,10 +62,10 @@ def test_predictions_from_training_data_a_model_and_a_split(workdir, dataset):
 def test_predictions_explain_what_is_missing(workdir, tmp_path, dataset):
     with pytest.raises(ValueError, match="test images have no labels"):
         analysis.predictions(workdir, split="test")
-    with pytest.raises(FileNotFoundError, match="no best.keras or last.keras in"):
+    with pytest.raises(FileNotFoundError, match=r"no trained model \(best.keras or last.keras\) in"):
         analysis.predictions(tmp_path, dataset)
     with pytest.raises(ValueError, match="pass data=<dataset root>"):
-        analysis.predictions(analysis.load_model(workdir))
+        analysis.predictions(Workdir(workdir).load_model())
 
 
 class LeftBright:
@@ -79,5 +83,5 @@ def test_flip_gain_counts_fixed_and_broken_images():
     images[[0, 1], :, :32] = 200  # left bright: predicted 0, mirror says 1 (0.9 vs 0.8 -> averaged 0.55 / 0.45)
     images[[2, 3], :, 32:] = 200  # right bright: predicted 1, mirror says 0 (0.2+0.9 vs 0.8+0.1 -> 0 wins)
     labels = np.array([0, 1, 1, 0])  # plain: right, wrong, right, wrong; flipped: all predict 0
-    gain = analysis.flip_gain(LeftBright(), images, labels)
+    gain = analysis.test_time_flip_gain(LeftBright(), images, labels)
     assert gain == {"top1": 0.5, "top1_flip": 0.5, "gain": 0.0, "fixed": 1, "broken": 1}

@@ -78,14 +78,14 @@ def test_flip_average_checker_names_the_mistake(wrong, message, capsys):
 
 
 def test_flip_average_matches_the_library_evaluation():
-    """The exercise's answer is what `evaluate(..., flip=True)` does with a Keras model."""
+    """The exercise's answer is what `evaluate(..., test_time_flip=True)` does with a Keras model."""
     from tinylib.train import predict_probabilities
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(4, "softmax")])
     images = np.random.default_rng(0).random((5, 8, 8, 3)).astype(np.float32)
     expected = flip_average(lambda x: np.asarray(model.predict_on_batch(x)), images)
-    np.testing.assert_allclose(predict_probabilities(model, images, flip=True), expected, atol=1e-6)
+    np.testing.assert_allclose(predict_probabilities(model, images, test_time_flip=True), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize(

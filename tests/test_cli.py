@@ -77,10 +77,13 @@ def test_demo_end_to_end_in_quick_profile(tmp_path):
 
 
 def test_demo_on_the_real_sample(tmp_path, sample_root):
-    from tinylib.demo import DemoConfig, run_demo
+    import dataclasses
 
-    config = DemoConfig(depth=10, width=8, epochs=1, batch_size=32)
-    summary = run_demo(tmp_path / "demo", data_root=sample_root, config=config, verbose=0)
+    from tinylib import config
+    from tinylib.demo import run_demo
+
+    profile = dataclasses.replace(config.profile("quick"), demo_width=8, demo_epochs=1, demo_batch_size=32)
+    summary = run_demo(tmp_path / "demo", data_root=sample_root, profile=profile, verbose=0)
     assert summary["classes"] == 10 and summary["train_images"] == 300 and summary["val_images"] == 500
     assert 0.0 <= summary["val_top1"] <= summary["val_top5"] <= 1.0
     assert (tmp_path / "demo" / "mistakes.png").stat().st_size > 10_000

@@ -61,9 +61,10 @@ def test_mirrored_strategy_on_two_logical_cpus_trains_scales_and_resumes(tmp_pat
 WORKER = textwrap.dedent(
     """
     import json, sys
-    from tinylib import runtime
+    from tinylib import config
+from tinylib.train import devices
 
-    strategy = runtime.strategy()  # first: TensorFlow sets up collectives once, at start-up
+    strategy = devices.strategy()  # first: TensorFlow sets up collectives once, at start-up
     import keras
     import numpy as np
     from tinylib.models import resnet10

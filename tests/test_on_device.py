@@ -8,8 +8,9 @@ import pytest
 
 from tinylib.data.augment import Augmenter
 from tinylib.models import resnet10
-from tinylib.train import TrainingData, fit, read_history_rows, recipe
+from tinylib.train import TrainingData, fit, recipe
 from tinylib.train.on_device import AugmentingModel, choose
+from tinylib.workdir import Workdir
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
@@ -77,7 +78,7 @@ def test_fit_on_device_trains_resumes_and_saves_the_plain_model(tmp_path):
     assert paused["status"] == "paused" and paused["augment_on"].startswith("device")
     done = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, tmp_path, verbose=0, augment_on="device")
     assert done["status"] == "complete" and done["val"]["images"] == 32
-    assert [row["epoch"] for row in read_history_rows(tmp_path / "history.csv")] == ["0", "1"]
+    assert [row["epoch"] for row in Workdir(tmp_path).history()] == ["0", "1"]
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     for name in ("best.keras", "last.keras"):  # the plain model, loadable without tinylib's wrapper
         saved = keras.models.load_model(tmp_path / name)

@@ -3,6 +3,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from tinylib import plots
+from tinylib.workdir import Workdir
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (5, 64, 64, 3), dtype=np.uint8)
 
@@ -23,8 +24,8 @@ def test_image_grid_titles_and_boxes():
 def test_training_curves_from_csv(tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.2,0.4,1.3\n1,0.7,0.8,0.6,0.9\n")
-    assert plots.read_history(path)["val_accuracy"] == [0.4, 0.6]
-    figure = plots.training_curves(path)
+    assert Workdir(tmp_path).history_columns()["val_accuracy"] == [0.4, 0.6]
+    figure = plots.training_curves(tmp_path)
     loss_axis, accuracy_axis = figure.axes
     assert [line.get_label() for line in loss_axis.lines] == ["train", "val"]
     np.testing.assert_allclose(accuracy_axis.lines[1].get_ydata(), [0.4, 0.6])

@@ -63,7 +63,7 @@ def workdir(tmp_path_factory, synthetic_root):
     """A work folder as `fit` leaves it, with an untrained model, on a copy of the synthetic set."""
     root = shutil.copytree(synthetic_root, tmp_path_factory.mktemp("report") / "tiny-synthetic")
     folder = tmp_path_factory.mktemp("run")
-    tinylib.runtime.seed_everything(0)
+    tinylib.train.devices.seed_everything(0)
     resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
     run = {"data": str(root), "status": "complete", "epochs_done": 2, "recipe": {"name": "demo", "epochs": 2}}
     (folder / "run.json").write_text(json.dumps(run))
@@ -95,15 +95,18 @@ def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_pa
     assert capsys.readouterr().out.strip() == f"report: {output}"
     assert parse(output).sections[0] == "metrics"
     assert main(["report", str(tmp_path), "--quiet"]) == 2
-    assert "no best.keras or last.keras in" in capsys.readouterr().err
+    assert "no trained model (best.keras or last.keras) in" in capsys.readouterr().err
 
 
 def test_the_demo_writes_the_report(tmp_path, synthetic_root):
-    from tinylib.demo import DemoConfig, run_demo
+    import dataclasses
+
+    from tinylib import config
+    from tinylib.demo import run_demo
 
     root = shutil.copytree(synthetic_root, tmp_path / "data")  # the demo packs it: keep the shared copy untouched
-    config = DemoConfig(depth=10, width=8, epochs=1, batch_size=16)
-    summary = run_demo(tmp_path / "demo", data_root=root, config=config, verbose=0)
+    profile = dataclasses.replace(config.profile("quick"), demo_width=8, demo_epochs=1, demo_batch_size=16)
+    summary = run_demo(tmp_path / "demo", data_root=root, profile=profile, verbose=0)
     assert "report.html" in summary["files"]
     page = parse(tmp_path / "demo" / "report.html")
     assert page.errors == [] and page.sections == [key for key, _ in SECTIONS]

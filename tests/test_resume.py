@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from tinylib.train import read_history_rows
+from tinylib.workdir import Workdir
 
 
 def test_sigkill_then_the_same_command_finishes_every_epoch_once(tmp_path):
@@ -24,14 +24,14 @@ def test_sigkill_then_the_same_command_finishes_every_epoch_once(tmp_path):
     assert process.poll() is None, "the run ended before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    done_before = len(read_history_rows(workdir / "history.csv"))
+    done_before = len(Workdir(workdir).history())
     assert 1 <= done_before < 6
     assert not (workdir / "run.json").exists()
 
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Epoch 1/6" not in again.stdout  # it continued instead of starting over
-    assert [row["epoch"] for row in read_history_rows(workdir / "history.csv")] == [str(e) for e in range(6)]
+    assert [row["epoch"] for row in Workdir(workdir).history()] == [str(e) for e in range(6)]
     run = json.loads((workdir / "run.json").read_text())
     assert run["status"] == "complete" and run["epochs_done"] == 6 and run["val"]["images"] == 200
     assert not (workdir / "backup").exists()

@@ -13,9 +13,9 @@ from tinylib.train import (
     TrainingDiverged,
     evaluate,
     fit,
-    read_history_rows,
     recipe,
 )
+from tinylib.workdir import Workdir
 
 RECIPE = recipe("demo", epochs=3, batch_size=16)
 
@@ -38,7 +38,7 @@ def test_fit_writes_one_workdir(tmp_path, data):
     names = {p.name for p in (tmp_path / "run").iterdir()}
     assert {"history.csv", "best.keras", "last.keras", "recipe.json", "run.json", "tb"} <= names
     assert "backup" not in names  # removed by BackupAndRestore once training completed
-    rows = read_history_rows(tmp_path / "run" / "history.csv")
+    rows = Workdir(tmp_path / "run").history()
     assert [row["epoch"] for row in rows] == ["0", "1", "2"]
     assert {"loss", "accuracy", "top4", "val_loss", "val_accuracy", "seconds", "learning_rate"} <= set(rows[0])
     assert json.loads((tmp_path / "run" / "run.json").read_text()) == run
@@ -56,7 +56,7 @@ def test_second_call_does_not_train_again(tmp_path, data):
     model = small_model()
     again = fit(model, data, RECIPE, tmp_path / "run", verbose=0)
     assert again == first
-    assert len(read_history_rows(tmp_path / "run" / "history.csv")) == 3
+    assert len(Workdir(tmp_path / "run").history()) == 3
     assert evaluate(model, data.val_images, data.val_labels)["top1"] == first["val"]["top1"]
 
 
@@ -66,7 +66,7 @@ def test_time_budget_pauses_then_the_same_call_finishes(tmp_path, data):
     assert (tmp_path / "run" / "backup").is_dir()
     done = fit(small_model(), data, RECIPE, tmp_path / "run", verbose=0)
     assert done["status"] == "complete" and done["epochs_done"] == 3
-    assert [row["epoch"] for row in read_history_rows(tmp_path / "run" / "history.csv")] == ["0", "1", "2"]
+    assert [row["epoch"] for row in Workdir(tmp_path / "run").history()] == ["0", "1", "2"]
 
 
 def test_another_recipe_in_the_same_workdir_is_refused(tmp_path, data):
@@ -95,7 +95,7 @@ def test_evaluation_sees_every_val_image_exactly_once(data):
     assert result["images"] == len(seen) == 24
     expected = {bytes(image.astype(np.float32) / 255) for image in data.val_images}
     assert set(seen) == expected
-    flipped = evaluate(model, data.val_images, data.val_labels, flip=True, batch_size=10)
+    flipped = evaluate(model, data.val_images, data.val_labels, test_time_flip=True, batch_size=10)
     assert flipped["images"] == 24 and len(seen) == 24 + 48
 
 
@@ -116,8 +116,6 @@ def test_class_weight_reaches_the_loss(tmp_path, data):
     run = fit(small_model(), data, RECIPE, tmp_path / "weighted", verbose=0, class_weight=weights)
     assert run["class_weight"] == {"0": 10.0, "1": 0.1, "2": 0.1, "3": 0.1}
     fit(small_model(), data, RECIPE, tmp_path / "plain", verbose=0)
-    weighted, plain = (
-        float(read_history_rows(tmp_path / name / "history.csv")[0]["loss"]) for name in ("weighted", "plain")
-    )
+    weighted, plain = (float(Workdir(tmp_path / name).history()[0]["loss"]) for name in ("weighted", "plain"))
     mean_weight = np.mean([weights[int(label)] for label in data.train_labels])
     assert 0.7 * mean_weight < weighted / plain < 1.3 * mean_weight

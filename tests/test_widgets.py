@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tinylib.data import read_layout
-from tinylib.widgets import ClassBrowser, class_browser
+from tinylib.widgets import ClassBrowser
 
 
 def test_figure_shows_one_page_of_one_class(synthetic_root):
     info = read_layout(synthetic_root)
-    browser = class_browser(info, per_page=5, columns=5)
+    browser = ClassBrowser(info, per_page=5, columns=5)
     figure = browser.figure(2, page=1)
     axes_with_images = [axis for axis in figure.axes if axis.images]
     expected = [p.stem for p, label in zip(info.train_files, info.train_labels) if label == 2][5:10]

@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from tinylib import analysis
+from tinylib.inference import predict_probabilities
 from tinylib.models import resnet
-from tinylib.widgets import MistakeBrowser, UploadPredictor, mistake_browser, prepare_photo, upload_predictor
+from tinylib.widgets import MistakeBrowser, UploadPredictor, prepare_photo
 
 NAMES = ("cat", "dog", "fox")
 PROBABILITIES = np.array(
@@ -95,17 +96,17 @@ def test_a_file_that_is_not_an_image_gets_a_clear_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def model():
-    tinylib.runtime.seed_everything(0)
+    tinylib.train.devices.seed_everything(0)
     return resnet(depth=10, width=8, stem="imagenet", num_classes=6)
 
 
 def test_upload_predictor_names_the_top_five(model, tmp_path):
     names = [f"class {c}" for c in range(6)]
-    predictor = upload_predictor(model, names)
+    predictor = UploadPredictor(model, names)
     photo = tmp_path / "photo.png"
     Image.fromarray(_halves((250, 120, 0), (0, 90, 200), size=(300, 200))).save(photo)
     ranked = predictor.predict(photo)
-    probabilities = analysis.predict(model, prepare_photo(photo)[None])[0]
+    probabilities = predict_probabilities(model, prepare_photo(photo)[None])[0]
     assert [name for name, _ in ranked] == [names[c] for c in np.argsort(-probabilities)[:5]]
     np.testing.assert_allclose([p for _, p in ranked], np.sort(probabilities)[::-1][:5], rtol=1e-5)
     figure = predictor.figure(photo.read_bytes())
@@ -133,7 +134,7 @@ def test_upload_widget_shows_predictions_and_explains_bad_files(model):
 
 
 def test_mistake_browser_selections_and_pages(model):
-    browser = mistake_browser(RESULT, per_page=2)
+    browser = MistakeBrowser(RESULT, per_page=2)
     assert browser.mistakes(("all",)).tolist() == [2, 4, 1]  # most confidently wrong first
     assert browser.mistakes(("class", 0)).tolist() == [2] and browser.mistakes(("pair", 1, 2)).tolist() == [1]
     assert browser.options()[0] == ("all mistakes (3)", ("all",))

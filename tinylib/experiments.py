@@ -21,10 +21,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tinylib import runtime
+from tinylib import config
 from tinylib.analysis import class_weights_from_errors
+from tinylib.data.arrays import TrainingData
+from tinylib.inference import evaluate, predict_probabilities
 from tinylib.models import count_flops, resnet
-from tinylib.train import Recipe, TrainingData, evaluate, fit, predict_probabilities, recipe
+from tinylib.train import Recipe, devices, fit, recipe
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,14 +101,14 @@ def run_experiments(
     points against the reference), parameters, MACs per image and training seconds.
     `base`: the reference recipe (default `baseline` with the active profile's epochs and
     batch size); `size`: resnet() arguments (default the active profile's model)."""
-    profile = runtime.profile()
+    profile = config.profile()
     base = base or recipe("baseline", epochs=profile.epochs).with_batch_size(profile.batch_size)
-    size = size or dict(depth=profile.model_depth, width=profile.model_width, stem=profile.model_stem)
+    size = size or profile.model_size()
     workdir = Path(workdir)
     steps = max(int(len(data.train_images) * base.epoch_fraction) // base.batch_size, 1)
 
     def train(experiment: Experiment, class_weight=None) -> tuple[keras.Model, dict]:
-        runtime.seed_everything(base.seed)
+        devices.seed_everything(base.seed)
         model = _model_for(size, experiment, data.num_classes)
         run = fit(model, data, _recipe_for(base, experiment, steps), workdir / experiment.slug, verbose=verbose,
                   class_weight=class_weight)  # fmt: skip
@@ -120,7 +122,7 @@ def run_experiments(
         if experiment.name == REFERENCE.name:
             rows.append(_row(experiment, reference_model, reference_run["val"], reference_run["wall_seconds"]))
         elif experiment.test_time_flip:
-            val = evaluate(reference_model, data.val_images, data.val_labels, flip=True)
+            val = evaluate(reference_model, data.val_images, data.val_labels, test_time_flip=True)
             rows.append(_row(experiment, reference_model, val, 0.0))
         else:
             weights = None

@@ -1,4 +1,4 @@
-"""Export a trained model for use outside the kit, and predict image files with it.
+"""Export a trained model for use outside the kit: formats, class names and a self-check.
 
 `export(workdir, format)` turns a work folder of `tinylib.train.fit` (its best.keras, or
 last.keras) into one self-contained folder, by default WORKDIR/export/<format>/:
@@ -23,9 +23,7 @@ An export never replaces an existing one unless force=True, and is written under
 temporary name then renamed: an interrupted export leaves no half-written folder. Before
 the rename the export is loaded back and compared with the original on a few images.
 
-`predict_files(source, paths)` reads JPEG/PNG files of any size and mode (converted to RGB,
-resized to 64x64 with PIL) and returns the top classes of each, from a work folder (its
-best.keras, names from the dataset in run.json) or an export folder (names from labels.txt).
+`tinylib.predict` runs an export (or a work folder) on image files.
 """
 
 from __future__ import annotations
@@ -39,6 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tinylib.files import atomic_folder
+from tinylib.workdir import Workdir
+
 FORMATS = ("keras", "savedmodel", "tflite", "onnx")
 MODEL_FILES = {"keras": "model.keras", "savedmodel": "saved_model", "tflite": "model.tflite", "onnx": "model.onnx"}
 CONTRACT = {
@@ -48,37 +49,14 @@ CONTRACT = {
 CHECK_TOLERANCE = 1e-3  # largest |exported - original| probability accepted by the export's self-check
 
 
-def _trained_model_file(workdir: Path, which: str = "best") -> Path:
-    if which not in ("best", "last"):
-        raise ValueError(f"which must be 'best' or 'last', got {which!r}")
-    if not workdir.is_dir():
-        raise FileNotFoundError(f"no work folder at {workdir}: pass the folder `tinylib train --workdir` wrote")
-    for name in (f"{which}.keras", "last.keras"):
-        if (workdir / name).is_file():
-            return workdir / name
-    raise FileNotFoundError(
-        f"no trained model (best.keras or last.keras) in {workdir}: train first: tinylib train --workdir {workdir}"
-    )
-
-
-def class_labels(workdir: str | os.PathLike, data: str | os.PathLike | None = None) -> tuple[tuple, tuple]:
-    """(names, wnids) in label order of the run in `workdir`, read from `data` (a dataset
-    root) or else from the dataset root its run.json names."""
-    from tinylib.data import read_layout
-
-    workdir = Path(workdir)
-    if data is None:
-        run_file = workdir / "run.json"
-        data = json.loads(run_file.read_text()).get("data") if run_file.is_file() else None
-        if not data:
-            raise FileNotFoundError(f"no dataset named in {run_file}, so the class names are unknown: pass --data ROOT")
-        if not (Path(data) / "wnids.txt").is_file():
-            raise FileNotFoundError(
-                f"the dataset this run trained on ({data}) is gone, so the class names are unknown: "
-                "pass --data ROOT (a dataset with the same wnids.txt)"
-            )
-    info = read_layout(data)
-    return info.names, info.wnids
+def check_finite(model, source) -> None:
+    """Raise ValueError (one line naming `source`) when a weight of `model` is NaN or infinite:
+    such a model predicts nothing useful (a run whose loss became NaN)."""
+    if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+        raise ValueError(
+            f"{source} holds weights that are not finite (NaN or infinity: its training diverged); "
+            "use an earlier checkpoint or train again"
+        )
 
 
 def _float32(model):
@@ -138,55 +116,46 @@ def export(
 ) -> Path:
     """Export the best (or last) model of `workdir` as `format` ("keras", "savedmodel",
     "tflite" or "onnx") into the folder `output` (default: WORKDIR/export/<format>), with
-    labels.txt and wnids.txt from `data` (default: the dataset of run.json). Refuses to
-    replace an existing `output` unless force=True. Returns the export folder."""
+    labels.txt and wnids.txt in the model's output order, from `data` (default: the dataset of
+    run.json; a dataset listing the same classes in another order is mapped by class id).
+    Returns the export folder. Raises FileExistsError for an existing `output` unless
+    force=True, NoTrainedModel, IncompatibleRun for a dataset with other classes, ValueError
+    for a model with non-finite weights."""
     if format not in FORMATS:
         raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
-    workdir = Path(workdir)
-    model_file = _trained_model_file(workdir, which)
+    workdir = Workdir(workdir)
+    model_file = workdir.model_file(which)
     output = Path(output) if output is not None else workdir / "export" / format
     if output.exists() and not force:
         raise FileExistsError(f"{output} already exists: pass --force to replace it, or --output another folder")
-    names, wnids = class_labels(workdir, data)
+    names, wnids = workdir.class_labels(data)
     import keras
 
-    model = keras.models.load_model(model_file, compile=False)
+    model = workdir.load_model(which)
+    check_finite(model, model_file)
     classes = model.output_shape[-1]
     if classes != len(names):
         raise ValueError(f"the model has {classes} outputs but the dataset {len(names)} classes: pass --data ROOT")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.parent / f".{output.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted export
-    partial.mkdir()
-    try:
+    with atomic_folder(output, replace=True) as partial:  # an interrupted export leaves no half-written folder
         _write_model(model, format, partial)
         (partial / "labels.txt").write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
         (partial / "wnids.txt").write_text("".join(f"{wnid}\n" for wnid in wnids), encoding="utf-8")
-        probe = np.random.default_rng(0).random((4, 64, 64, 3), dtype=np.float32)
-        difference = float(np.max(np.abs(_load_runner(partial, format)(probe) - model.predict_on_batch(probe))))
-        if not difference <= CHECK_TOLERANCE:
-            raise RuntimeError(f"the {format} export differs from the original by {difference:.2g}; nothing written")
-        meta = {
-            "format": format,
-            "model_file": MODEL_FILES[format],
-            "model": model.name,
-            "source": str(model_file.resolve()),
-            "classes": classes,
-            "contract": CONTRACT,
-            "check": {"images": len(probe), "max_abs_difference": difference},
-            "versions": {"keras": keras.__version__, "tensorflow": _tensorflow_version()},
-        }
+        meta = {"format": format, "model_file": MODEL_FILES[format], "model": model.name,
+                "source": str(model_file.resolve()), "classes": classes, "contract": CONTRACT,
+                "check": _self_check(model, partial, format),
+                "versions": {"keras": keras.__version__, "tensorflow": _tensorflow_version()}}  # fmt: skip
         (partial / "export.json").write_text(json.dumps(meta, indent=2) + "\n")
-        old = output.parent / f".{output.name}.old"
-        if output.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(output, old)
-        os.replace(partial, output)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     return output
+
+
+def _self_check(model, folder: Path, format: str) -> dict:
+    """Compare the export in `folder` with `model` on 4 random images; raise RuntimeError when
+    a probability differs by more than CHECK_TOLERANCE (nothing is written then)."""
+    probe = np.random.default_rng(0).random((4, 64, 64, 3), dtype=np.float32)
+    difference = float(np.max(np.abs(load_runner(folder, format)(probe) - model.predict_on_batch(probe))))
+    if not difference <= CHECK_TOLERANCE:
+        raise RuntimeError(f"the {format} export differs from the original by {difference:.2g}; nothing written")
+    return {"images": len(probe), "max_abs_difference": difference}
 
 
 def _tensorflow_version() -> str | None:
@@ -197,7 +166,7 @@ def _tensorflow_version() -> str | None:
     return tf.__version__
 
 
-def _load_runner(folder: Path, format: str):
+def load_runner(folder: Path, format: str):
     """A function float32 (N, 64, 64, 3) -> float32 (N, C) probabilities for an export."""
     path = folder / MODEL_FILES[format]
     if format == "keras":
@@ -242,93 +211,3 @@ def _tflite_runner(path: Path):
         return np.array(interpreter.get_tensor(target), np.float32)
 
     return run
-
-
-class Predictor:
-    """A model (from a work folder or an export folder) with its class names and wnids.
-    `predict(images)` takes uint8 (N, 64, 64, 3) or float32 in [0, 1] and returns float32
-    (N, C) probabilities; flip=True averages each image with its mirror."""
-
-    def __init__(self, run, names: tuple, wnids: tuple, source: Path, format: str):
-        self._run, self.names, self.wnids, self.source, self.format = run, tuple(names), tuple(wnids), source, format
-
-    @property
-    def output_shape(self) -> tuple:
-        return (None, len(self.names))
-
-    def predict_on_batch(self, batch: np.ndarray) -> np.ndarray:
-        """float32 (N, 64, 64, 3) in [0, 1] -> float32 (N, C) probabilities."""
-        return self._run(np.ascontiguousarray(batch, np.float32))
-
-    def predict(self, images: np.ndarray, flip: bool = False, batch_size: int = 256) -> np.ndarray:
-        from tinylib.train import predict_probabilities  # the same batching and flip as evaluation
-
-        return predict_probabilities(self, images, batch_size, flip)
-
-    def __repr__(self) -> str:
-        return f"Predictor({self.format}, {len(self.names)} classes, from {self.source})"
-
-
-def load_export(folder: str | os.PathLike) -> Predictor:
-    """An export folder written by `export`, ready to predict, with names from labels.txt."""
-    folder = Path(folder)
-    meta_file = folder / "export.json"
-    if not meta_file.is_file():
-        raise FileNotFoundError(f"no export.json in {folder}: pass a folder that `tinylib export` wrote")
-    format = json.loads(meta_file.read_text())["format"]
-    names = tuple((folder / "labels.txt").read_text(encoding="utf-8").splitlines())
-    wnids_file = folder / "wnids.txt"
-    wnids = tuple(wnids_file.read_text(encoding="utf-8").splitlines()) if wnids_file.is_file() else names
-    return Predictor(_load_runner(folder, format), names, wnids, folder, format)
-
-
-def load_predictor(source: str | os.PathLike, which: str = "best", data: str | os.PathLike | None = None) -> Predictor:
-    """A Predictor from an export folder (export.json inside) or a work folder (its best or
-    last .keras; class names from `data`, default the dataset its run.json names)."""
-    source = Path(source)
-    if (source / "export.json").is_file():
-        return load_export(source)
-    model_file = _trained_model_file(source, which)
-    names, wnids = class_labels(source, data)
-    import keras
-
-    model = keras.models.load_model(model_file, compile=False)
-    run = lambda batch: np.asarray(model.predict_on_batch(batch), np.float32)  # noqa: E731
-    return Predictor(run, names, wnids, source, "keras")
-
-
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """One image file of any size and mode as uint8 (64, 64, 3) RGB (PIL: convert, resize)."""
-    from tinylib.data.pipeline import decode_image
-
-    return decode_image(path)
-
-
-def predict_files(
-    source: str | os.PathLike | Predictor,
-    paths,
-    top: int = 5,
-    flip: bool = False,
-    data: str | os.PathLike | None = None,
-) -> list[dict]:
-    """The `top` most probable classes of each image file, in the order of `paths`:
-    {"path", "top": [(name, probability), ...]} or, for a file that cannot be read,
-    {"path", "error": one line}. `source`: a work folder, an export folder or a Predictor."""
-    predictor = source if isinstance(source, Predictor) else load_predictor(source, data=data)
-    results, images, readable = [], [], []
-    for path in paths:
-        try:
-            images.append(read_image(path))
-        except Exception as error:  # PIL raises OSError, ValueError, SyntaxError... for bad files
-            message = " ".join(str(error).split()) or type(error).__name__
-            results.append({"path": str(path), "error": f"cannot read {path} as an image: {message}"})
-            continue
-        readable.append(len(results))
-        results.append({"path": str(path)})
-    if images:
-        probabilities = predictor.predict(np.stack(images), flip=flip)
-        count = max(1, min(top, probabilities.shape[1]))
-        for index, row in zip(readable, probabilities):
-            order = np.argsort(-row, kind="stable")[:count]
-            results[index]["top"] = [(predictor.names[k], float(row[k])) for k in order]
-    return results

@@ -6,11 +6,8 @@ a notebook, a script and a headless CI run; save with `figure.savefig(path)`.
 
 from __future__ import annotations
 
-import csv
 import math
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -67,18 +64,13 @@ def image_grid(
     return figure
 
 
-def read_history(path: str | os.PathLike) -> dict[str, list[float]]:
-    """history.csv (as written by Keras' CSVLogger) -> {column: values per epoch}."""
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
-
-
-def training_curves(history: dict[str, list[float]] | str | os.PathLike) -> Figure:
+def training_curves(history) -> Figure:
     """Loss and accuracy per epoch, train and val side by side. `history` is a Keras
-    History.history dict or the path of a history.csv."""
-    if isinstance(history, (str, Path)):
-        history = read_history(history)
+    History.history dict, or a work folder (a `Workdir` or its path) whose history.csv is read."""
+    if not isinstance(history, dict):
+        from tinylib.workdir import Workdir
+
+        history = Workdir(history).history_columns()
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure = Figure(figsize=(9, 3.4), layout="constrained")
     loss_axis, accuracy_axis = figure.subplots(1, 2)
@@ -103,7 +95,7 @@ def mistakes_grid(
     columns: int = 6,
 ) -> Figure:
     """The images at `indices` titled "true: X / pred: Y (p %)": e.g. the output of
-    `analysis.worst_mistakes`."""
+    `analysis.confidently_wrong`."""
     indices = list(indices)
     predicted = probabilities.argmax(axis=1)
     titles = [

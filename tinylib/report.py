@@ -1,6 +1,7 @@
 """One self-contained HTML page about a trained work folder, to share or to grade.
 
-`write_report(workdir)` predicts every val image once and writes workdir/report.html:
+`write_report(workdir)` predicts every val image once (or reuses predictions it is given)
+and writes workdir/report.html:
 headline metrics, training curves, per-class accuracy, the most confused pairs, galleries of
 hard examples, Grad-CAM samples with the share of attention inside the object's box, and
 calibration. Pictures are embedded as base64 PNG, so the file needs nothing beside it.
@@ -18,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from tinylib import analysis, plots
+from tinylib.files import write_atomically
+from tinylib.workdir import Workdir
 
 SECTIONS = (
     ("metrics", "Metrics"),
@@ -109,25 +112,38 @@ def write_report(
     samples: int = 12,
     cam_images: int = 1000,
     progress: bool = True,
+    result=None,
+    mirrored=None,
 ) -> Path:
     """Write the HTML report of a work folder written by `tinylib.train.fit`; returns its path.
 
     data: the dataset root (or a TrainingData); default: the one run.json names. path: where
     to write (default workdir/report.html). model: the model to report on (default: the
-    folder's best.keras). samples: images per gallery; cam_images: val images (a seeded random
-    sample) the Grad-CAM statistic is measured on.
+    folder's best.keras). result: that model's `analysis.Predictions` on val, and mirrored:
+    its float32 (N, C) probabilities of the mirrored val images, when already computed (the
+    demo passes those `fit` kept); otherwise one pass each. samples: images per gallery;
+    cam_images: val images (a seeded random sample) the Grad-CAM statistic is measured on.
+    Raises NoTrainedModel for a folder without a model, ValueError when the dataset is unknown.
     """
-    workdir = Path(workdir)
-    run = analysis.run_info(workdir)
-    model = model if model is not None else analysis.load_model(workdir)
+    workdir = Workdir(workdir)
+    run = workdir.run()
+    model = model if model is not None else workdir.load_model("best")
     data = data if data is not None else run.get("data")
     if not data:
         raise ValueError(f"no dataset root in {workdir / 'run.json'}: pass data=<dataset root> (or --data ROOT)")
-    result = analysis.predictions(model, data, progress=progress)
-    summary, flip = result.summary(), analysis.flip_gain(model, result.images, result.labels)
-    names = result.class_names
-    body = {}
-    body["metrics"] = _table(
+    result = result if result is not None else analysis.predictions(model, data, progress=progress)
+    flip = analysis.test_time_flip_gain(
+        model, result.images, result.labels, plain=result.probabilities, mirrored=mirrored
+    )
+    page = _page(_sections(workdir, run, model, result, flip, samples, cam_images), model, result, workdir)
+    path = Path(path) if path is not None else workdir / "report.html"
+    write_atomically(path, page)
+    return path
+
+
+def _metrics(result, flip: dict) -> str:
+    summary = result.summary()
+    return _table(
         ["metric", "value"],
         [
             ["val images", summary["images"]],
@@ -139,38 +155,58 @@ def write_report(
             ["chance", _percent(1 / result.num_classes)],
         ],
     )
-    history = workdir / "history.csv"
-    body["curves"] = _png(plots.training_curves(history)) if history.is_file() else "<p>No history.csv.</p>"
-    body["per-class"] = _png(plots.per_class_accuracy_chart(result))
-    pairs = analysis.confused_pairs(result, top=10)
-    body["confused-pairs"] = _table(
-        ["true class", "predicted as", "images", "share of the true class"],
-        [[p.true_name, p.predicted_name, p.count, _percent(p.share)] for p in pairs],
-    ) + (_png(plots.confusion_heatmap(result, top=10)) if pairs else "<p>No mistakes at all.</p>")
+
+
+def _galleries(result, samples: int) -> dict[str, str]:
     galleries = {
         "hardest": analysis.hardest_examples(result, count=samples),
         "confidently-wrong": analysis.confidently_wrong(result, count=samples),
         "least-confident": analysis.least_confident_correct(result, count=samples),
     }
-    for key, indices in galleries.items():
-        shown = _png(plots.hard_example_gallery(result, indices)) if len(indices) else "<p>None.</p>"
-        body[key] = '<p class="note">Title: file, true class, predicted class and its probability; box in yellow.</p>'
-        body[key] += shown
-    body["grad-cam"] = _grad_cam_section(model, result, samples, cam_images, seed=0)
-    table = analysis.reliability_table(result)
-    body["calibration"] = _png(plots.reliability_diagram(result)) + _table(
-        ["confidence", "images", "mean confidence", "accuracy"],
-        [
-            [f"({r['lower']:.1f}, {r['upper']:.1f}]", r["count"], _percent(r["confidence"]), _percent(r["accuracy"])]
-            for r in table.rows()
-        ],
+    note = '<p class="note">Title: file, true class, predicted class and its probability; box in yellow.</p>'
+    return {
+        key: note + (_png(plots.hard_example_gallery(result, indices)) if len(indices) else "<p>None.</p>")
+        for key, indices in galleries.items()
+    }
+
+
+def _calibration(result) -> str:
+    rows = [
+        [f"({r['lower']:.1f}, {r['upper']:.1f}]", r["count"], _percent(r["confidence"]), _percent(r["accuracy"])]
+        for r in analysis.reliability_table(result).rows()
+    ]
+    return _png(plots.reliability_diagram(result)) + _table(
+        ["confidence", "images", "mean confidence", "accuracy"], rows
     )
+
+
+def _sections(workdir: Workdir, run: dict, model, result, flip: dict, samples: int, cam_images: int) -> dict:
+    """The HTML of every section, keyed as in SECTIONS."""
+    pairs = analysis.confused_pairs(result, top=10)
+    body = {
+        "metrics": _metrics(result, flip),
+        "curves": _png(plots.training_curves(workdir)) if workdir.history() else "<p>No history.csv.</p>",
+        "per-class": _png(plots.per_class_accuracy_chart(result)),
+        "confused-pairs": _table(
+            ["true class", "predicted as", "images", "share of the true class"],
+            [[p.true_name, p.predicted_name, p.count, _percent(p.share)] for p in pairs],
+        )
+        + (_png(plots.confusion_heatmap(result, top=10)) if pairs else "<p>No mistakes at all.</p>"),
+        **_galleries(result, samples),
+        "grad-cam": _grad_cam_section(model, result, samples, cam_images, seed=0),
+        "calibration": _calibration(result),
+    }
     recipe = run.get("recipe", {})
     body["run"] = _table(
         ["setting", "value"],
         [[key, str(run.get(key, ""))] for key in ("status", "parameters", "epochs_done", "wall_seconds", "hardware")]
         + [[f"recipe.{key}", str(value)] for key, value in recipe.items()],
     )
+    return body
+
+
+def _page(body: dict, model, result, workdir: Workdir) -> str:
+    """The whole HTML document around the sections."""
     dataset = result.files[0].parents[2].name if result.files else "its val set"  # root/val/images/val_0.JPEG
     title = f"{model.name} on {dataset}"
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -178,14 +214,10 @@ def write_report(
     sections = "".join(
         f'<section id="{key}"><h2>{html.escape(heading)}</h2>{body[key]}</section>' for key, heading in SECTIONS
     )
-    page = (
+    return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>tinylib report: {html.escape(title)}'
         f"</title><style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="meta">{len(names)} classes, {summary["images"]} val images, work folder '
-        f"{html.escape(str(workdir))}, written {stamp} by tinylib</p><nav>{navigation}</nav>{sections}</body></html>\n"
+        f'<p class="meta">{result.num_classes} classes, {len(result.labels)} val images, work folder '
+        f"{html.escape(str(workdir.path))}, written {stamp} by tinylib</p>"
+        f"<nav>{navigation}</nav>{sections}</body></html>\n"
     )
-    path = Path(path) if path is not None else workdir / "report.html"
-    temporary = path.with_suffix(".html.tmp")
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, path)
-    return path

@@ -99,13 +99,6 @@ class ClassBrowser(_BuiltOnFirstUse):
         display(self.widget)
 
 
-def class_browser(
-    source: DatasetInfo | str | os.PathLike, split: str = "train", per_page: int = 16, columns: int = 8
-) -> ClassBrowser:
-    """A `ClassBrowser`; evaluate it in a notebook cell to get the interactive widget."""
-    return ClassBrowser(source, split, per_page, columns)
-
-
 class MistakeBrowser(_BuiltOnFirstUse):
     """Page through a model's mistakes: all of them, those of one true class, or one confused
     pair (true → predicted), most confident first, optionally with Grad-CAM laid over them.
@@ -202,11 +195,6 @@ class MistakeBrowser(_BuiltOnFirstUse):
         display(self.widget)
 
 
-def mistake_browser(result: Predictions, model=None, layer: str | None = None, per_page: int = 8):
-    """A `MistakeBrowser`; evaluate it in a notebook cell to get the interactive widget."""
-    return MistakeBrowser(result, model, layer, per_page)
-
-
 PHOTO_HINT = "upload a photo as JPEG, PNG, GIF, BMP, TIFF or WebP"
 
 
@@ -252,34 +240,42 @@ def prepare_photo(photo, size: int = 64) -> np.ndarray:
     return np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS), np.uint8)
 
 
-class UploadPredictor:
-    """Upload your own photo and see the model's top-k classes with their names.
+def uploaded_files(value) -> list[tuple[str, bytes]]:
+    """(file name, content) of each file in a FileUpload's value, on ipywidgets 8 (a tuple of
+    dicts with "name" and "content") and on ipywidgets 7, as on Colab (a dict
+    {name: {"metadata": ..., "content": bytes}})."""
+    if isinstance(value, dict):
+        return [(name, bytes(item["content"])) for name, item in value.items()]
+    return [(item["name"], bytes(item["content"])) for item in value]
 
-    model: a Keras model, or a work folder written by `tinylib.train.fit` (its best.keras).
-    class_names: one name per class (default: the class names of the dataset in run.json).
+
+class UploadPredictor:
+    """Upload your own photo and see the model's top-k classes with their names: a thin UI
+    over `tinylib.predict.Predictor`, with the one decoder every prediction uses.
+
+    model: a Keras model, a work folder written by `tinylib.train.fit` (its best.keras, class
+    names from its dataset), an export folder, or a Predictor. class_names: one name per class
+    (needed for a Keras model). Raises ValueError when names and outputs disagree.
     """
 
     def __init__(self, model, class_names=None, top: int = 5):
-        if isinstance(model, (str, os.PathLike)):
-            from tinylib.analysis import load_model, run_info
+        from tinylib.predict import Predictor, load_predictor
 
-            workdir, model = Path(model), load_model(model)
-            if class_names is None and run_info(workdir).get("data"):
-                class_names = read_layout(run_info(workdir)["data"]).names
-        if class_names is None:
+        if isinstance(model, (str, os.PathLike)):
+            self.predictor = load_predictor(model)
+        elif isinstance(model, Predictor):
+            self.predictor = model
+        elif class_names is None:
             raise ValueError("pass class_names=... (one name per class), e.g. read_layout(root).names")
-        if len(class_names) != model.output_shape[-1]:
-            raise ValueError(f"the model predicts {model.output_shape[-1]} classes but {len(class_names)} names given")
-        self.model, self.class_names, self.top = model, tuple(class_names), min(top, len(class_names))
+        else:
+            self.predictor = Predictor.from_model(model, tuple(class_names))
+        self.class_names, self.top = self.predictor.names, min(top, len(self.predictor.names))
         self.latest: list[tuple[str, float]] | str | None = None  # the last upload's top-k, or why it failed
         self._widget = None
 
     def predict(self, photo) -> list[tuple[str, float]]:
         """The top-k (class name, probability) for a photo (bytes, path or PIL image), most probable first."""
-        from tinylib.analysis import predict
-
-        probabilities = predict(self.model, prepare_photo(photo)[None])[0]
-        return [(self.class_names[c], float(probabilities[c])) for c in np.argsort(-probabilities)[: self.top]]
+        return self.predictor.ranked(self.predictor.predict(prepare_photo(photo)[None])[0], self.top)
 
     def figure(self, photo):
         """The photo as the model sees it (64x64) beside a bar chart of its top-k classes."""
@@ -300,27 +296,29 @@ class UploadPredictor:
         bars.set_title(f"top {len(ranked)}", fontsize=9)
         return figure
 
+    def show(self, value, output) -> None:
+        """Draw the prediction of each uploaded file into `output` (a friendly line for a file
+        that is not an image); `value` is a FileUpload's value on ipywidgets 7 or 8."""
+        from IPython.display import display
+
+        with output:
+            output.clear_output(wait=True)
+            for name, content in uploaded_files(value):
+                try:
+                    display(self.figure(content))
+                except ValueError as error:
+                    self.latest = f"{name}: {error}"
+                    print(self.latest)
+
     @property
     def widget(self):
-        """An upload button and the result area (a friendly message for a file that is not an image)."""
+        """An upload button and the result area."""
         if self._widget is None:
             import ipywidgets as widgets
-            from IPython.display import display
 
             self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
             output = widgets.Output()
-
-            def show(change):
-                with output:
-                    output.clear_output(wait=True)
-                    for item in change["new"]:
-                        try:
-                            display(self.figure(item["content"]))
-                        except ValueError as error:
-                            self.latest = f"{item['name']}: {error}"
-                            print(self.latest)
-
-            self.upload.observe(show, names="value")
+            self.upload.observe(lambda change: self.show(change["new"], output), names="value")
             self._widget = widgets.VBox([self.upload, output])
         return self._widget
 
@@ -328,8 +326,3 @@ class UploadPredictor:
         from IPython.display import display
 
         display(self.widget)
-
-
-def upload_predictor(model, class_names=None, top: int = 5) -> UploadPredictor:
-    """An `UploadPredictor`; evaluate it in a notebook cell to get the upload button."""
-    return UploadPredictor(model, class_names, top)

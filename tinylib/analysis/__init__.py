@@ -28,9 +28,8 @@ from tinylib.analysis.metrics import (
     per_example_loss,
     reliability_table,
     top_k_accuracy,
-    worst_mistakes,
 )
-from tinylib.analysis.predictions import Predictions, flip_gain, load_model, predict, predictions, run_info
+from tinylib.analysis.predictions import Predictions, predictions, test_time_flip_gain
 
 __all__ = [
     "ConfusedPair",
@@ -46,17 +45,13 @@ __all__ = [
     "default_cam_layer",
     "expected_calibration_error",
     "feature_map_layers",
-    "flip_gain",
     "grad_cam",
     "hardest_examples",
     "least_confident_correct",
-    "load_model",
     "per_class_accuracy",
     "per_example_loss",
-    "predict",
     "predictions",
     "reliability_table",
-    "run_info",
+    "test_time_flip_gain",
     "top_k_accuracy",
-    "worst_mistakes",
 ]

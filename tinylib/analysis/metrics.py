@@ -128,12 +128,6 @@ def confidently_wrong(probabilities, labels=None, count: int = 16, min_confidenc
     return _ranked(-confidence, wrong, count)
 
 
-def worst_mistakes(probabilities, labels=None, count: int = 16) -> np.ndarray:
-    """Indices of wrongly classified rows, most confidently wrong first (the probability
-    given to the wrong predicted class, descending). At most `count` indices."""
-    return confidently_wrong(probabilities, labels, count)
-
-
 def least_confident_correct(probabilities, labels=None, count: int = 16) -> np.ndarray:
     """int64 indices of right predictions, least confident first: the near misses."""
     probabilities, labels = _arrays(probabilities, labels)

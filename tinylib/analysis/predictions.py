@@ -8,20 +8,15 @@ the HTML report all read the same arrays.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
 from tinylib.analysis.metrics import expected_calibration_error, per_example_loss, top_k_accuracy
-from tinylib.train import TrainingData, predict_probabilities
-
-
-def predict(model, images: np.ndarray, batch_size: int = 256, tta: bool = False) -> np.ndarray:
-    """Class probabilities float32 (N, num_classes) for uint8 (N, 64, 64, 3) images (or
-    float32 already in [0, 1]), batch by batch; tta=True averages with the mirrored images."""
-    return predict_probabilities(model, images, batch_size, flip=tta)
+from tinylib.data.arrays import TrainingData
+from tinylib.inference import predict_probabilities
+from tinylib.workdir import Workdir
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -31,7 +26,7 @@ class Predictions:
     probabilities: float32 (N, C); labels: int32 (N,); class_names: C names (words.txt).
     images: uint8 (N, 64, 64, 3) (may be memory-mapped); files: N paths, or () when unknown;
     boxes: int32 (N, 4) inclusive (x0, y0, x1, y1), -1 where none, or None when unknown.
-    tta: whether each probability is the mean over the image and its mirror.
+    test_time_flip: whether each probability is the mean over the image and its mirror.
     """
 
     probabilities: np.ndarray
@@ -40,7 +35,7 @@ class Predictions:
     images: np.ndarray | None = None
     files: tuple[Path, ...] = ()
     boxes: np.ndarray | None = None
-    tta: bool = False
+    test_time_flip: bool = False
 
     @property
     def num_classes(self) -> int:
@@ -67,14 +62,14 @@ class Predictions:
         return per_example_loss(self.probabilities, self.labels)
 
     def summary(self) -> dict:
-        """{"images", "top1", "top5", "loss", "ece", "tta"}: the headline numbers (0..1, nats)."""
+        """{"images", "top1", "top5", "loss", "ece", "test_time_flip"}: the headline numbers (0..1, nats)."""
         return {
             "images": len(self.labels),
             "top1": round(top_k_accuracy(self.probabilities, self.labels, 1), 4),
             "top5": round(top_k_accuracy(self.probabilities, self.labels, min(5, self.num_classes)), 4),
             "loss": round(float(np.mean(self.losses)), 4),
             "ece": round(expected_calibration_error(self.probabilities, self.labels), 4),
-            "tta": self.tta,
+            "test_time_flip": self.test_time_flip,
         }
 
     def file_names(self, indices) -> list[str]:
@@ -82,33 +77,14 @@ class Predictions:
         return [self.files[i].stem if self.files else f"#{i}" for i in indices]
 
 
-def load_model(workdir: str | os.PathLike, which: str = "best"):
-    """The model a `tinylib.train.fit` run saved in `workdir`: best.keras (best val
-    accuracy), or last.keras with which="last" (or when there is no best.keras yet)."""
-    import keras
-
-    workdir = Path(workdir)
-    for name in (f"{which}.keras", "last.keras"):
-        if (workdir / name).is_file():
-            return keras.models.load_model(workdir / name)
-    raise FileNotFoundError(
-        f"no {which}.keras or last.keras in {workdir}: pass the folder that `tinylib.train.fit` "
-        "(or `tinylib train --workdir`) wrote"
-    )
-
-
-def run_info(workdir: str | os.PathLike) -> dict:
-    """The run.json of a work folder ({} when there is none)."""
-    path = Path(workdir) / "run.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def _split_of(data, split: str, workdir: Path | None) -> tuple[np.ndarray, np.ndarray, tuple, tuple, np.ndarray | None]:
+def _split_of(
+    data, split: str, workdir: Workdir | None
+) -> tuple[np.ndarray, np.ndarray, tuple, tuple, np.ndarray | None]:
     """(images, labels, class names, files, boxes) of `split` from any accepted `data`."""
     from tinylib.data import load_packed, read_layout
 
     if data is None:
-        data = run_info(workdir).get("data") if workdir is not None else None
+        data = workdir.dataset_root() if workdir is not None else None
         if not data:
             raise ValueError("no data given and no run.json with a dataset root: pass data=<dataset root>")
     if isinstance(data, tuple) and len(data) == 2:  # (images, labels)
@@ -138,44 +114,52 @@ def predictions(
     model,
     data=None,
     split: str = "val",
-    tta: bool = False,
+    test_time_flip: bool = False,
     batch_size: int = 256,
     progress: bool = True,
+    probabilities: np.ndarray | None = None,
 ) -> Predictions:
     """Predict every image of a labelled split once, batch by batch (with a progress bar).
 
     model: a Keras model, or a work folder written by `tinylib.train.fit` (its best.keras).
     data: a dataset root in the official layout, a `TrainingData`, or (images, labels);
     None: the dataset the work folder's run.json names. split: "val" or "train".
-    tta: test-time flip (the mean of each image's and its mirror's probabilities).
+    test_time_flip: the mean of each image's and its mirror's probabilities.
+    probabilities: float32 (N, C) already computed for this split (e.g. the ones `fit` keeps,
+    `Workdir.val_predictions()`): no pass over the images then.
     Files and boxes are filled in when the dataset root is known.
     """
     if split not in ("val", "train"):
         raise ValueError(f"split must be 'val' or 'train' (test images have no labels), got {split!r}")
     workdir = None
-    if isinstance(model, (str, os.PathLike)):
-        workdir = Path(model)
-        model = load_model(workdir)
+    if isinstance(model, (str, os.PathLike, Workdir)):
+        workdir = Workdir(model)
+        model = workdir.load_model("best")
     images, labels, names, files, boxes = _split_of(data, split, workdir)
-    chunks = range(0, len(images), batch_size)
-    if progress:
-        from tqdm.auto import tqdm
+    if probabilities is None:
+        chunks = range(0, len(images), batch_size)
+        if progress:
+            from tqdm.auto import tqdm
 
-        chunks = tqdm(chunks, desc=f"predicting {len(images)} {split} images", unit="batch")
-    outputs = [predict_probabilities(model, images[start : start + batch_size], batch_size, tta) for start in chunks]
-    probabilities = np.concatenate(outputs) if outputs else np.zeros((0, model.output_shape[-1]), np.float32)
+            chunks = tqdm(chunks, desc=f"predicting {len(images)} {split} images", unit="batch")
+        outputs = [predict_probabilities(model, images[i : i + batch_size], batch_size, test_time_flip) for i in chunks]
+        probabilities = np.concatenate(outputs) if outputs else np.zeros((0, model.output_shape[-1]), np.float32)
     if len(names) != probabilities.shape[1]:
         names = tuple(str(i) for i in range(probabilities.shape[1]))
-    return Predictions(probabilities, labels, names, images, files, boxes, tta)
+    return Predictions(probabilities, labels, names, images, files, boxes, test_time_flip)
 
 
-def flip_gain(model, images: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> dict:
+def test_time_flip_gain(
+    model, images: np.ndarray, labels: np.ndarray, batch_size: int = 256, plain=None, mirrored=None
+) -> dict:
     """What test-time flip buys: top-1 of the images alone and of the mean over each image
     and its mirror, the gain (percentage points / 100), and how many images the flip fixed
-    (wrong -> right) and broke (right -> wrong). Two passes over the images."""
+    (wrong -> right) and broke (right -> wrong). Two passes over the images, fewer when the
+    plain or mirrored probabilities (float32 (N, C)) are passed in."""
     labels = np.asarray(labels)
-    plain = predict_probabilities(model, images, batch_size)
-    mirrored = predict_probabilities(model, np.asarray(images)[:, :, ::-1], batch_size)
+    plain = predict_probabilities(model, images, batch_size) if plain is None else plain
+    if mirrored is None:
+        mirrored = predict_probabilities(model, np.asarray(images)[:, :, ::-1], batch_size)
     plain_right = plain.argmax(axis=1) == labels
     flip_right = ((plain + mirrored) / 2).argmax(axis=1) == labels
     return {

@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from tinylib import __version__, runtime
+from tinylib import __version__, config
 from tinylib.data.download import download
 from tinylib.data.verify import OFFICIAL_COUNTS, verify
 
@@ -91,7 +91,7 @@ def prepare(
     decode: bool = True,
     progress: bool = True,
 ) -> Path:
-    """Extract a dataset zip into `dest` (default `tinylib.runtime.data_dir()`), verify it,
+    """Extract a dataset zip into `dest` (default `tinylib.config.data_dir()`), verify it,
     and return the dataset root, e.g. ~/tinylib-data/tiny-imagenet-200.
 
     zip_path None: download the official zip first (`tinylib.data.download`). Works on any
@@ -102,7 +102,7 @@ def prepare(
     top folder is "tiny-imagenet-200"). Raises DatasetError (nothing is left behind) when
     verification finds a problem.
     """
-    dest = Path(dest).expanduser() if dest is not None else runtime.data_dir()
+    dest = Path(dest).expanduser() if dest is not None else config.data_dir()
     zip_path = Path(zip_path).expanduser() if zip_path is not None else download(dest, progress=progress)
     if not zip_path.is_file():
         raise FileNotFoundError(f"no zip at {zip_path} — run `tinylib data download`, or pass the zip you downloaded")

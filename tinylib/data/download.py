@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from http.client import HTTPException
 from pathlib import Path
 
-from tinylib import __version__, runtime
+from tinylib import __version__, config
 
 OFFICIAL_MIRRORS = (
     "http://cs231n.stanford.edu/tiny-imagenet-200.zip",
@@ -125,7 +125,7 @@ def download(
     backoff: float = 2.0,
     progress: bool = True,
 ) -> Path:
-    """Download the zip into the folder `dest` (default: `tinylib.runtime.data_dir()`) and
+    """Download the zip into the folder `dest` (default: `tinylib.config.data_dir()`) and
     return its path, e.g. ~/tinylib-data/tiny-imagenet-200.zip.
 
     mirrors are tried in order, each up to `attempts` times; a cut connection resumes from
@@ -136,7 +136,7 @@ def download(
     copied into place instead of downloading. backoff: seconds before the 2nd try of a mirror
     (doubling after). Raises DownloadError when every mirror fails.
     """
-    dest = Path(dest).expanduser() if dest is not None else runtime.data_dir()
+    dest = Path(dest).expanduser() if dest is not None else config.data_dir()
     filename = filename or Path(mirrors[0] if mirrors else "tiny-imagenet-200.zip").name
     target = dest / filename
     dest.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinylib import runtime
+from tinylib import config
 from tinylib.data.drawing import HARD_KINDS, render_image, synthetic_classes
 
 MANIFEST = "synthetic.json"
@@ -107,7 +107,7 @@ def make_synthetic(
     test/images/test_<k>.JPEG; plus synthetic.json (the spec) and difficulty.tsv (which
     images are hard, and how). Images are 64x64 JPEGs, RGB or (a few) grayscale.
 
-    root None: a folder named after the spec under `tinylib.runtime.data_dir()`, e.g.
+    root None: a folder named after the spec under `tinylib.config.data_dir()`, e.g.
     ~/tinylib-data/synthetic-10c-500-50-50-s0, so different sizes never collide.
     Idempotent: if `root` already holds a dataset made with the same spec it is returned as
     is. The dataset is built in a temporary sibling folder and renamed into place, so an
@@ -121,7 +121,7 @@ def make_synthetic(
     synthetic_classes(num_classes)  # validates num_classes
     if min(train_per_class, val_per_class, test_per_class) < 0:
         raise ValueError("image counts per class must be >= 0")
-    root = Path(root).expanduser() if root is not None else runtime.data_dir() / default_name(spec)
+    root = Path(root).expanduser() if root is not None else config.data_dir() / default_name(spec)
     if root.exists():
         existing = read_spec(root)
         if existing == spec:
@@ -155,18 +155,10 @@ def default_name(spec: SyntheticSpec) -> str:
     return name
 
 
-def synthetic_for_profile(profile: runtime.Profile | None = None, seed: int = 0, progress: bool = True) -> Path:
+def synthetic_for_profile(profile: config.Profile | None = None, seed: int = 0, progress: bool = True) -> Path:
     """The synthetic dataset sized by a profile (default: the active one), made if absent."""
-    profile = profile or runtime.profile()
-    return make_synthetic(
-        None,
-        num_classes=profile.synthetic_classes,
-        train_per_class=profile.synthetic_train_per_class,
-        val_per_class=profile.synthetic_val_per_class,
-        test_per_class=profile.synthetic_test_per_class,
-        seed=seed,
-        progress=progress,
-    )
+    profile = profile or config.profile()
+    return make_synthetic(None, **profile.synthetic_sizes(), seed=seed, progress=progress)
 
 
 def _write_dataset(build: Path, spec: SyntheticSpec, workers: int | None, progress: bool) -> None:

@@ -1,8 +1,9 @@
-"""Training: recipes (how to train), learning-rate schedules, `fit` into one resumable work
-folder, and honest evaluation on the full val set."""
+"""Training: recipes (how to train), learning-rate schedules, device policy, and `fit` into
+one resumable work folder."""
 
-from tinylib.train.evaluation import evaluate, predict_probabilities
-from tinylib.train.fitting import TrainingData, TrainingDiverged, fit, read_history_rows
+from tinylib.data.arrays import TrainingData
+from tinylib.inference import evaluate, predict_probabilities
+from tinylib.train.fitting import TrainingDiverged, fit
 from tinylib.train.recipes import RECIPES, Recipe, recipe
 from tinylib.train.schedules import CyclicalLearningRate, OneCycle, WarmupCosine
 
@@ -17,6 +18,5 @@ __all__ = [
     "evaluate",
     "fit",
     "predict_probabilities",
-    "read_history_rows",
     "recipe",
 ]

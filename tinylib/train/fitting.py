@@ -1,33 +1,30 @@
 """`fit`: train a model with a recipe into one work folder that survives disconnects.
 
-workdir/ holds backup/ (Keras BackupAndRestore: weights, optimiser state, epoch), best.keras,
-last.keras, history.csv (one row per epoch), recipe.json, tb/ (TensorBoard) and run.json.
-Calling `fit` again with the same workdir continues where the last call stopped (a closed
-Colab tab, a kernel restart, Ctrl-C, SIGKILL) and ends with the planned number of epochs.
+The work folder (`tinylib.workdir.Workdir`) holds backup/ (weights, optimiser state, epoch),
+best.keras, last.keras, history.csv, recipe.json, tb/ (TensorBoard) and run.json. Calling
+`fit` again with the same folder continues where the last call stopped (a closed Colab tab, a
+kernel restart, Ctrl-C, SIGKILL) and ends with the planned number of epochs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
-import json
 import math
 import os
-import platform
 import shutil
-import time
 import warnings
-from pathlib import Path
 
 import keras
 import numpy as np
 
-from tinylib import runtime
+from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
-from tinylib.train import distribute, on_device
-from tinylib.train.evaluation import evaluate
+from tinylib.inference import predict_probabilities, scores
+from tinylib.train import devices, distribute, on_device
+from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
 from tinylib.train.recipes import Recipe
+from tinylib.workdir import Workdir
 
 # Keras 3.15 warns on every fit() with a tf.data input unless shuffle=False is passed, although
 # a dataset shuffles itself (ours do); the warning only confuses learners, so it is silenced.
@@ -36,8 +33,7 @@ warnings.filterwarnings("ignore", message="`shuffle=True` was passed, but will b
 NAN_HINT = (
     "the loss became NaN at epoch {epoch}: training stopped. Likely causes: a learning rate too high "
     "for this batch size (try half), a model without normalisation, float16 overflow (use float32 or "
-    "bfloat16), or images not scaled to [0, 1]. The last good weights are in {backup}; fix the cause, "
-    "delete {workdir} and start again."
+    "bfloat16), or images not scaled to [0, 1]. {where} Fix the cause, delete {workdir} and start again."
 )
 
 
@@ -45,158 +41,29 @@ class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
 
 
-@dataclasses.dataclass
-class TrainingData:
-    """In-memory (or memory-mapped) uint8 images (N, 64, 64, 3) with int labels (N,)."""
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How one `fit` call trains, resolved from its arguments and the machine."""
 
-    train_images: np.ndarray
-    train_labels: np.ndarray
-    val_images: np.ndarray
-    val_labels: np.ndarray
-    class_names: tuple[str, ...]
-    source: str = ""
+    recipe: Recipe
+    strategy: object
+    augment_on: tuple[str, str]  # ("host" | "device", reason)
+    jit_compile: tuple[bool, str]
+    max_minutes: float | None
+    verbose: int | str
+    callbacks: tuple
+    class_weight: dict | None
 
     @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
-    def subset(self, train: int | None = None, val: int | None = None) -> TrainingData:
-        """The first `train` training and `val` validation images (None: all of them)."""
-        return dataclasses.replace(
-            self,
-            train_images=self.train_images[:train],
-            train_labels=self.train_labels[:train],
-            val_images=self.val_images[:val],
-            val_labels=self.val_labels[:val],
-        )
-
-    @classmethod
-    def from_root(cls, root: str | os.PathLike, progress: bool = True) -> TrainingData:
-        """Both labelled splits of a dataset in the official layout, through the packed
-        cache (built on first use, memory-mapped afterwards)."""
-        from tinylib.data import load_packed, read_layout
-
-        info = read_layout(root)
-        train = load_packed(root, "train", progress=progress)
-        val = load_packed(root, "val", progress=progress)
-        return cls(*train, *val, class_names=info.names, source=str(Path(root).resolve()))
-
-
-class EpochLog(keras.callbacks.Callback):
-    """history.csv with one row per epoch (column `epoch` first), rewritten atomically at the
-    end of every epoch; a row for an epoch that is run again replaces the old one, so a resumed
-    run never logs an epoch twice. Adds `seconds` and `learning_rate` columns."""
-
-    def __init__(self, path: Path):
-        super().__init__()
-        self.path = path
-        self.rows = read_history_rows(path)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        row = {"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}
-        row["seconds"] = round(time.perf_counter() - self.started, 3)
-        rate = self.model.optimizer.learning_rate
-        row["learning_rate"] = float(keras.ops.convert_to_numpy(rate))
-        self.rows = [r for r in self.rows if int(r["epoch"]) != epoch] + [row]
-        self.rows.sort(key=lambda r: int(r["epoch"]))
-        columns = list(dict.fromkeys(key for r in self.rows for key in r))
-        temporary = self.path.with_suffix(".csv.tmp")
-        with open(temporary, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, columns)
-            writer.writeheader()
-            writer.writerows(self.rows)
-        os.replace(temporary, self.path)
-
-
-class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
-    """Keras' BackupAndRestore, but each file is written under a temporary name and renamed
-    into place: a SIGKILL while saving (seen in the tests with the stock callback) leaves the
-    previous backup readable instead of a truncated HDF5 file that makes the next run fail."""
-
-    def _save_model(self):
-        os.makedirs(self.backup_dir, exist_ok=True)
-        weights = self._weights_path.removesuffix(".weights.h5") + ".partial.weights.h5"
-        self.model.save_weights(weights, overwrite=True)
-        metadata = Path(self._training_metadata_path + ".partial")
-        metadata.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-        os.replace(weights, self._weights_path)
-        os.replace(metadata, self._training_metadata_path)
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stop cleanly after the epoch during which `minutes` have passed (None: no limit).
-    Under a multi-worker strategy every worker stops after the epoch in which any one did."""
-
-    def __init__(self, minutes: float | None, strategy=None):
-        super().__init__()
-        self.minutes, self.strategy, self.stopped_early = minutes, strategy, False
-
-    def on_train_begin(self, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.minutes is None:
-            return
-        if distribute.any_worker(self.strategy, time.perf_counter() - self.started >= 60 * self.minutes):
-            self.model.stop_training, self.stopped_early = True, True
-
-
-class SaveModel(keras.callbacks.ModelCheckpoint):
-    """ModelCheckpoint that saves `target` (the plain model) while another model trains (the
-    on-device augmentation wrapper), so that best.keras / last.keras never hold the wrapper."""
-
-    def __init__(self, target: keras.Model, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.target = target
-
-    def set_model(self, model):
-        super().set_model(self.target)
-
-
-def read_history_rows(path: str | os.PathLike) -> list[dict]:
-    """Rows of a history.csv as dicts ([] when there is none yet)."""
-    if not Path(path).is_file():
-        return []
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _check_workdir(workdir: Path, recipe: Recipe, model: keras.Model) -> None:
-    saved = workdir / "recipe.json"
-    if saved.is_file() and Recipe.from_json(saved.read_text()) != recipe:
-        raise ValueError(f"{workdir} holds a run with another recipe; pass a new workdir, or delete it to start over")
-    run = workdir / "run.json"
-    if run.is_file() and json.loads(run.read_text()).get("model") != model.name:
-        raise ValueError(f"{workdir} holds a run of another model; pass a new workdir, or delete it to start over")
-
-
-def _finished_run(workdir: Path, recipe: Recipe) -> dict | None:
-    path = workdir / "run.json"
-    run = json.loads(path.read_text()) if path.is_file() else {}
-    done = run.get("status") == "complete" and run.get("epochs_done") == recipe.epochs
-    return run if done and (workdir / "last.keras").is_file() else None
-
-
-def _hardware() -> str:
-    devices = [d for d in runtime.report(print_report=False)["devices"] if not d.startswith("CPU")]
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [
-            line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
-    return ", ".join([*devices, f"{os.cpu_count()} CPU cores ({cpu})"])
+    def replicas(self) -> int:
+        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
 
 
 def fit(
     model: keras.Model,
     data: TrainingData | str | os.PathLike,
     recipe: Recipe,
-    workdir: str | os.PathLike,
+    workdir: str | os.PathLike | Workdir,
     max_minutes: float | None = None,
     verbose: int | str = "auto",
     callbacks: list | None = None,
@@ -209,85 +76,111 @@ def fit(
 
     Resumes from workdir/backup if an earlier call stopped; `callbacks` are added to Keras'
     (e.g. `plots.live_curves()`). `strategy`: a tf.distribute strategy (default:
-    `runtime.strategy()`); with R replicas the recipe's batch size and learning rate are
-    multiplied by R (the linear scaling rule: each replica keeps the recipe's batch), the model
-    is rebuilt inside the strategy's scope, and its trained weights are copied back into `model`.
-    Under a multi-worker strategy (TF_CONFIG) every worker runs the same call; only the chief
-    writes `workdir`, the others write into a private folder deleted at the end.
-    `class_weight`: {class index: loss weight} for Keras (e.g. `analysis.class_weights_from_errors`).
-    `augment_on`: "host" (in the input pipeline), "device" (in the compiled train step, uint8
-    batches in: `on_device.AugmentingModel`) or "auto" (device on a GPU/TPU, host on CPUs).
-    `jit_compile`: XLA for the train step (default: `runtime.jit_compile()`, chosen per device).
-    Returns (and writes) run.json:
-    status ("complete" or "paused" when `max_minutes` ran out), recipe, model, versions,
-    hardware, epochs, wall seconds and train images/s over all calls, and val loss, top-1
-    and top-5 of the final model on every val image. Raises TrainingDiverged on a NaN loss.
+    `devices.strategy()`); with R replicas the recipe's batch size and learning rate are
+    multiplied by R (the linear scaling rule), the model is rebuilt inside the strategy's scope,
+    and its trained weights are copied back into `model`. Under a multi-worker strategy
+    (TF_CONFIG) every worker runs the same call; only the chief writes `workdir`.
+    `class_weight`: {class index: loss weight} (e.g. `analysis.class_weights_from_errors`).
+    `augment_on`: "host" (input pipeline), "device" (compiled train step, uint8 batches in:
+    `on_device.AugmentingModel`) or "auto" (device on a GPU/TPU, host on CPUs).
+    `jit_compile`: XLA for the train step (default: `devices.jit_compile()`, per device).
+    Returns (and writes) run.json: status ("complete", or "paused" when `max_minutes` ran out),
+    recipe, model, class ids, versions, hardware, epochs, wall seconds, train images/s, and
+    val loss, top-1 and top-5 of the final model on every val image. Raises TrainingDiverged
+    on a NaN loss, IncompatibleRun when `workdir` holds another run.
     """
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
-    strategy = strategy or runtime.strategy()
-    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-    if replicas > 1:
-        recipe = recipe.with_batch_size(recipe.batch_size * replicas)
-    _check_workdir(workdir, recipe, model)
-    finished = _finished_run(workdir, recipe)
-    if finished is not None:  # nothing left to train: the model takes the final weights
-        model.set_weights(keras.models.load_model(workdir / "last.keras").get_weights())
-        return finished
-    chief = distribute.is_chief(strategy)
+    plan = _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight)
+    recipe = plan.recipe
+    workdir.check_compatible(dataclasses.asdict(recipe), model.name)
+    if workdir.finished:  # nothing left to train: the model takes the final weights
+        model.set_weights(workdir.load_model("last").get_weights())
+        return workdir.run()
+    chief = distribute.is_chief(plan.strategy)
     if chief:
-        (workdir / "recipe.json").write_text(recipe.to_json() + "\n")
-    runtime.seed_everything(recipe.seed)
-    place, place_reason = on_device.choose(augment_on, recipe.augment)
-    jit = runtime.jit_compile(replicas=replicas) if jit_compile is None else (bool(jit_compile), "chosen by the caller")
-    if jit[0] and place == "device" and recipe.augment == "strong" and keras.config.backend() == "tensorflow":
-        jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
-    settings = dict(max_minutes=max_minutes, verbose=verbose, callbacks=callbacks, class_weight=class_weight)
-    folder = distribute.worker_folder(workdir, strategy)  # workdir itself, except on non-chief workers
-    try:
-        run = _train(model, data, recipe, folder, strategy, place, jit[0], settings)
-    finally:
-        if folder != workdir:
-            shutil.rmtree(folder, ignore_errors=True)
-    run["replicas"] = replicas
-    run["workers"] = max(distribute.cluster_workers(), 1) if distribute.is_multi_worker(strategy) else 1
-    run["augment_on"] = f"{place} ({place_reason})"
-    run["jit_compile"] = f"{jit[0]} ({jit[1]})"
+        workdir.write_recipe(recipe.to_json())
+    devices.seed_everything(recipe.seed)
+    run = _train_in_worker_folder(model, data, workdir, plan)
     if run["status"] == "complete":  # on one device, outside any strategy: every val image once
-        run["val"] = evaluate(model, data.val_images, data.val_labels, flip=recipe.test_time_flip)
+        run["val"] = _final_evaluation(model, data, recipe, workdir if chief else None)
     if chief:
-        (workdir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
-    distribute.any_worker(strategy, False)  # a barrier: the chief's files are complete before any worker returns
+        workdir.write_run(run)
+    distribute.any_worker(plan.strategy, False)  # a barrier: the chief's files are complete before any worker returns
     return run
 
 
-def _train(model, data, recipe, workdir, strategy, place, jit, settings) -> dict:
+def _train_in_worker_folder(model, data: TrainingData, workdir: Workdir, plan: Plan) -> dict:
+    """Train into `workdir` on the chief, into a private folder (deleted after) on other workers."""
+    folder = Workdir(distribute.worker_folder(workdir.path, plan.strategy))
+    try:
+        return _train(model, data, folder, plan)
+    finally:
+        if folder.path != workdir.path:
+            shutil.rmtree(folder.path, ignore_errors=True)
+
+
+def _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight) -> Plan:
+    strategy = strategy or devices.strategy()
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    if replicas > 1:
+        recipe = recipe.with_batch_size(recipe.batch_size * replicas)
+    place = on_device.choose(augment_on, recipe.augment)
+    jit = devices.jit_compile(replicas=replicas) if jit_compile is None else (bool(jit_compile), "chosen by the caller")
+    if jit[0] and place[0] == "device" and recipe.augment == "strong" and keras.config.backend() == "tensorflow":
+        jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
+    return Plan(recipe, strategy, place, jit, max_minutes, verbose, tuple(callbacks or ()), class_weight)
+
+
+def _final_evaluation(model, data: TrainingData, recipe: Recipe, workdir: Workdir | None) -> dict:
+    """Scores of the final model on every val image; the plain and mirrored probabilities are
+    kept in the work folder, so the report and the demo need no further pass over val."""
+    plain = predict_probabilities(model, data.val_images)
+    mirrored = predict_probabilities(model, np.asarray(data.val_images)[:, :, ::-1])
+    if workdir is not None:
+        workdir.write_val_predictions(plain, mirrored)
+    chosen = (plain + mirrored) / 2 if recipe.test_time_flip else plain
+    return scores(chosen, data.val_labels, recipe.test_time_flip)
+
+
+def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan) -> dict:
     original = model
-    if strategy is not None and strategy.num_replicas_in_sync > 1:
+    strategy = plan.strategy
+    if plan.replicas > 1:
         with strategy.scope():
             model = keras.models.clone_model(original)
             model.set_weights(original.get_weights())
             distribute.broadcast_from_chief(strategy, model)
     # random state made outside the scope: per replica, not mirrored (see on_device.AugmentingModel)
-    augmenter = Augmenter(recipe.augment, data.num_classes, recipe.seed, jit=False) if place == "device" else None
+    device = plan.augment_on[0] == "device"
+    augmenter = Augmenter(plan.recipe.augment, data.num_classes, plan.recipe.seed, jit=False) if device else None
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         trained = on_device.AugmentingModel(model, augmenter) if augmenter else model
         trained.build((None, *data.train_images.shape[1:]))
-        if distribute.is_multi_worker(strategy):
-            distribute.patch_for_multi_worker(trained)
-        return _fit_in_scope(original, model, trained, data, recipe, workdir, strategy, place, jit, **settings)
+        steps = _compile(trained, data, plan)
+        checkpoints = _callbacks(model, workdir, plan)
+        with distribute.multi_worker_patches(trained, strategy):
+            trained.fit(
+                batches(data.train_images, data.train_labels, plan.recipe.batch_size, data.num_classes,
+                        "none" if device else plan.recipe.augment, shuffle=True, repeat=True,
+                        seed=plan.recipe.seed, scale=not device),
+                epochs=plan.recipe.epochs,
+                steps_per_epoch=steps,
+                validation_data=batches(data.val_images, data.val_labels, 256, data.num_classes, scale=not device),
+                callbacks=checkpoints,
+                verbose=plan.verbose,
+                class_weight=plan.class_weight,
+            )  # fmt: skip
+    return _finish(original, model, data, workdir, plan, steps)
 
 
-def _fit_in_scope(
-    original, model, trained, data, recipe, workdir, strategy, place, jit, max_minutes, verbose, callbacks, class_weight
-) -> dict:
-    from tinylib.data import packed_dataset
-
+def _compile(trained: keras.Model, data: TrainingData, plan: Plan) -> int:
+    """Compile with the recipe's optimiser, loss and top-1/top-5 metrics; returns steps per epoch."""
+    recipe = plan.recipe
     steps = max(int(len(data.train_images) * recipe.epoch_fraction) // recipe.batch_size, 1)
     top_k = min(5, data.num_classes)
     trained.compile(
-        jit_compile=jit,
+        jit_compile=plan.jit_compile[0],
         optimizer=recipe.make_optimizer(steps),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
         metrics=[
@@ -295,84 +188,70 @@ def _fit_in_scope(
             keras.metrics.TopKCategoricalAccuracy(top_k, name=f"top{top_k}"),
         ],
     )
-    host = place == "host"  # else uint8 batches in, augmented and scaled by the AugmentingModel
-    batches = dict(num_classes=data.num_classes, one_hot=True, seed=recipe.seed, scale=host)
-    augment = recipe.augment if host else "none"
-    if keras.config.backend() == "tensorflow":  # tf.data: parallel gathering, prefetch
-        import tensorflow as tf
+    return steps
 
-        options = tf.data.Options()  # each worker reads every batch and keeps its share
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        train = packed_dataset(
-            data.train_images, data.train_labels, recipe.batch_size, augment, shuffle=True, repeat=True, **batches
-        ).with_options(options)
-        val = packed_dataset(data.val_images, data.val_labels, 256, "none", **batches).with_options(options)
-    else:  # JAX / PyTorch, possibly without TensorFlow installed: a Keras PyDataset
-        from tinylib.data import PackedBatches
 
-        train = PackedBatches(data.train_images, data.train_labels, recipe.batch_size, augment, shuffle=True, **batches)
-        val = PackedBatches(data.val_images, data.val_labels, 256, "none", **batches)
-    best_so_far = [
-        float(r["val_accuracy"]) for r in read_history_rows(workdir / "history.csv") if r.get("val_accuracy")
-    ]
-    budget = TimeBudget(max_minutes, strategy)
+def _callbacks(model: keras.Model, workdir: Workdir, plan: Plan) -> list:
+    best_so_far = [float(r["val_accuracy"]) for r in workdir.history() if r.get("val_accuracy")]
     callbacks = [
-        distribute.AverageStatistics(strategy, model),  # first: what is logged and saved is the same everywhere
-        *(callbacks or []),
-        EpochLog(workdir / "history.csv"),
-        budget,
+        distribute.AverageStatistics(plan.strategy, model),  # first: what is logged and saved is the same everywhere
+        *plan.callbacks,
+        EpochLog(workdir),
+        TimeBudget(plan.max_minutes, plan.strategy),
         keras.callbacks.TerminateOnNaN(),
-        SaveModel(
-            model,
-            workdir / "best.keras",
-            monitor="val_accuracy",
-            mode="max",
-            save_best_only=True,
-            initial_value_threshold=max(best_so_far) if best_so_far else None,
-        ),
-        SaveModel(model, workdir / "last.keras"),
-        # Last, so a crash before it re-runs the epoch; kept after a paused run, deleted below when complete.
-        AtomicBackupAndRestore(str(workdir / "backup"), delete_checkpoint=False),
+        Checkpoint(model, workdir.model_path("best"), "val_accuracy", max(best_so_far) if best_so_far else None),
+        Checkpoint(model, workdir.model_path("last")),
+        # Last, so a crash before it re-runs the epoch; kept after a paused run, deleted when complete.
+        distribute.AtomicBackupAndRestore(str(workdir.backup_dir), delete_checkpoint=False),
     ]
     if keras.config.backend() == "tensorflow":
-        callbacks.append(keras.callbacks.TensorBoard(str(workdir / "tb"), write_graph=False))
-    trained.fit(
-        train,
-        epochs=recipe.epochs,
-        steps_per_epoch=steps,
-        validation_data=val,
-        callbacks=callbacks,
-        verbose=verbose,
-        class_weight=class_weight,
-    )
+        callbacks.append(keras.callbacks.TensorBoard(str(workdir.tensorboard_dir), write_graph=False))
+    return callbacks
 
-    rows = read_history_rows(workdir / "history.csv")
+
+def _diverged(workdir: Workdir, rows: list[dict]) -> TrainingDiverged:
+    finite_rows = [r for r in rows if math.isfinite(float(r["loss"]))]
+    if finite_rows and workdir.model_path("last").is_file():
+        where = (f"The last finite weights (epoch {int(finite_rows[-1]['epoch']) + 1}) are in "
+                 f"{workdir.model_path('last')} and {workdir.backup_dir}.")  # fmt: skip
+    else:
+        where = "No epoch ended with finite weights, so nothing was saved."
+    return TrainingDiverged(NAN_HINT.format(epoch=rows[-1]["epoch"], where=where, workdir=workdir.path))
+
+
+def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, steps: int) -> dict:
+    rows = workdir.history()
     if rows and not math.isfinite(float(rows[-1]["loss"])):
-        raise TrainingDiverged(NAN_HINT.format(epoch=rows[-1]["epoch"], backup=workdir / "backup", workdir=workdir))
+        raise _diverged(workdir, rows)
     seconds = sum(float(r["seconds"]) for r in rows)
-    complete = len(rows) >= recipe.epochs
-    report = runtime.report(print_report=False)
+    complete = len(rows) >= plan.recipe.epochs
     run = {
         "status": "complete" if complete else "paused",
         "model": model.name,
         "parameters": int(model.count_params()),
-        "recipe": dataclasses.asdict(recipe),
+        "recipe": dataclasses.asdict(plan.recipe),
         "data": data.source,
+        "class_ids": list(data.class_ids),
         "train_images": int(len(data.train_images)),
-        "epochs_planned": recipe.epochs,
+        "epochs_planned": plan.recipe.epochs,
         "epochs_done": len(rows),
         "steps_per_epoch": steps,
         "wall_seconds": round(seconds, 1),
-        "images_per_second": round(len(rows) * steps * recipe.batch_size / seconds, 1) if seconds else None,
-        "class_weight": {str(k): round(float(v), 4) for k, v in class_weight.items()} if class_weight else None,
+        "images_per_second": round(len(rows) * steps * plan.recipe.batch_size / seconds, 1) if seconds else None,
+        "class_weight": {str(k): round(float(v), 4) for k, v in (plan.class_weight or {}).items()} or None,
         "best_val_accuracy": max((float(r["val_accuracy"]) for r in rows), default=None),
-        "versions": {key: report[key] for key in ("python", "tensorflow", "keras", "backend", "tinylib")},
-        "hardware": _hardware(),
+        "versions": devices.versions(),
+        "hardware": devices.hardware(),
+        "replicas": plan.replicas,
+        "workers": max(devices.cluster_workers(), 1) if distribute.is_multi_worker(plan.strategy) else 1,
+        "augment_on": "{} ({})".format(*plan.augment_on),
+        "jit_compile": "{} ({})".format(*plan.jit_compile),
     }
     if original is not model:
         original.set_weights(model.get_weights())
     if complete:
-        shutil.rmtree(workdir / "backup", ignore_errors=True)
+        shutil.rmtree(workdir.backup_dir, ignore_errors=True)
     else:
-        print(f"stopped after {len(rows)} of {recipe.epochs} epochs (time budget); run the same call again to continue")
+        print(f"stopped after {len(rows)} of {plan.recipe.epochs} epochs (time budget); "
+              "run the same call again to continue")  # fmt: skip
     return run

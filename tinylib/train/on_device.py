@@ -18,6 +18,7 @@ import keras
 from keras import ops
 
 from tinylib.data.augment import Augmenter, check_preset
+from tinylib.train import devices
 
 
 class AugmentingModel(keras.Model):
@@ -101,13 +102,6 @@ class AugmentingModel(keras.Model):
         return super().compute_metrics(x, y, y_pred, sample_weight)
 
 
-def accelerator() -> bool:
-    """True when Keras' backend sees a GPU or TPU."""
-    from tinylib import runtime
-
-    return runtime.report(print_report=False)["accelerator"] != "none"
-
-
 def choose(augment_on: str, preset: str) -> tuple[str, str]:
     """("device" or "host", reason) for `fit(augment_on=...)`: "auto" is "device" on a GPU or
     TPU (the host CPU is then what limits the input pipeline) and "host" on a CPU-only machine,
@@ -117,6 +111,6 @@ def choose(augment_on: str, preset: str) -> tuple[str, str]:
     check_preset(preset)
     if augment_on != "auto":
         return augment_on, "chosen by the caller"
-    if accelerator():
+    if devices.accelerator() != "none":
         return "device", "an accelerator is present: augment in the compiled train step, feed uint8"
     return "host", "no accelerator: the same cores either way (measured alike); augment in the input pipeline"

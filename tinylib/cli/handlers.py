@@ -1,0 +1,221 @@
+"""What each `tinylib` command does: parse nothing, call one function of the kit, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tinylib.demo import format_summary, run_demo
+
+    summary = run_demo(args.workdir, args.data)
+    workdir = Path(args.workdir)
+    print(f"\nreport     {workdir / 'report.html'} (also curves.png, mistakes.png)")
+    print(format_summary(summary))
+    return 0
+
+
+def _env(args: argparse.Namespace) -> int:
+    from tinylib import doctor
+
+    doctor.report()
+    return 0
+
+
+def _synthetic(args: argparse.Namespace) -> int:
+    from tinylib.data import make_synthetic, read_layout
+
+    root = make_synthetic(
+        args.root,
+        num_classes=args.classes,
+        train_per_class=args.train_per_class,
+        val_per_class=args.val_per_class,
+        test_per_class=args.test_per_class,
+        seed=args.seed,
+    )
+    print(read_layout(root))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from tinylib.data import read_layout
+
+    info = read_layout(args.root)
+    print(info)
+    for wnid, name, count in zip(info.wnids[:10], info.names, _per_class(info.train_labels, info.num_classes)):
+        print(f"  {wnid}  {count:4d} train  {name}")
+    if info.num_classes > 10:
+        print(f"  ... and {info.num_classes - 10} more classes")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from tinylib.data import download
+
+    print(download(args.dest, from_zip=args.from_zip, progress=not args.quiet))
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from tinylib.data import prepare, read_layout
+
+    root = prepare(args.from_zip, args.dest, decode=not args.no_decode, progress=not args.quiet)
+    print(f"ready: {read_layout(root)}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from tinylib.data import verify
+    from tinylib.data.verify import OFFICIAL_COUNTS
+
+    report = verify(args.root, expected=OFFICIAL_COUNTS if args.official else None, progress=not args.quiet)
+    print(report.summary())
+    for problem in report.problems:
+        print(f"tinylib: problem: {problem}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from tinylib.data import pack
+    from tinylib.data.packed import read_manifest
+
+    folder = pack(args.root, args.folder, force=args.force, progress=not args.quiet)
+    counts = read_manifest(folder)["counts"]
+    print(f"packed: {folder} ({', '.join(f'{split} {count:,}' for split, count in counts.items())} images)")
+    return 0
+
+
+def _per_class(labels, num_classes: int) -> list[int]:
+    import numpy as np
+
+    return np.bincount(labels, minlength=num_classes).tolist()
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tinylib import config, train
+    from tinylib.data import synthetic_for_profile
+    from tinylib.models import build
+    from tinylib.train import devices
+
+    profile = config.profile()
+    strategy = devices.strategy()  # first: a multi-worker TF_CONFIG must be set up before TensorFlow does anything
+    root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
+    data = train.TrainingData.from_root(root)
+    recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs is not None else {}))
+    if args.batch_size is not None:
+        recipe = recipe.with_batch_size(args.batch_size)
+    print(f"precision: {devices.use_precision(args.precision)}")
+    size = profile.model_size() if args.model != "seed_net" else {"width": None, "stem": None}
+    width = args.width if args.width is not None else size["width"]
+    stem = args.stem or size["stem"]
+    devices.seed_everything(recipe.seed)  # before building: the same command gives the same run
+    model = build(args.model, data.num_classes, width=width, stem=stem)
+    print(f"training {model.name} on {len(data.train_images)} images from {root} with the {recipe.name!r} recipe")
+    try:
+        run = train.fit(model, data, recipe, args.workdir, max_minutes=args.max_minutes, strategy=strategy)
+    except train.TrainingDiverged as error:
+        print(f"tinylib: error: {error}", file=sys.stderr)
+        return 1
+    print(_run_summary(run))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from tinylib.data import TrainingData
+    from tinylib.inference import evaluate
+    from tinylib.workdir import Workdir
+
+    workdir = Workdir(args.workdir)
+    model = workdir.load_model("best")
+    root = Path(args.data) if args.data else workdir.dataset_root()
+    if root is None:
+        raise FileNotFoundError(f"no dataset named in {workdir.path / 'run.json'}: pass --data ROOT")
+    data = TrainingData.from_root(root)
+    outputs = workdir.class_order(data.class_ids)  # the run's output i is this dataset's class outputs[i]
+    labels = np.argsort(outputs)[np.asarray(data.val_labels)]
+    flip = bool((workdir.recipe() or {}).get("test_time_flip", False))
+    result = evaluate(model, data.val_images, labels, test_time_flip=flip)
+    print(
+        f"{model.name} on all {result['images']} val images of {root}: top-1 {result['top1']:.1%}, "
+        f"top-5 {result['top5']:.1%}, loss {result['loss']:.3f}"
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from tinylib.export import export
+
+    folder = export(args.workdir, args.format, output=args.output, which=args.which, data=args.data, force=args.force)
+    files = ", ".join(sorted(path.name for path in folder.iterdir()))
+    print(f"exported: {folder} ({files})")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from tinylib.predict import predict_files
+
+    failed = 0
+    results = predict_files(args.source, args.images, top=args.top, test_time_flip=args.test_time_flip, data=args.data)
+    for result in results:
+        if "error" in result:
+            failed += 1
+            print(f"tinylib: error: {result['error']}", file=sys.stderr)
+            continue
+        print(result["path"])
+        for name, probability in result["top"]:
+            print(f"  {probability:7.2%}  {name}")
+    return 1 if failed else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tinylib.report import write_report
+
+    path = write_report(args.workdir, data=args.data, path=args.output, progress=not args.quiet)
+    print(f"report: {path}")
+    return 0
+
+
+def _run_summary(run: dict) -> str:
+    lines = [
+        f"status     {run['status']}: {run['epochs_done']} of {run['epochs_planned']} epochs, "
+        f"{run['wall_seconds']} s, {run['images_per_second']} img/s"
+    ]
+    if "val" in run:
+        val = run["val"]
+        lines.append(
+            f"val        top-1 {val['top1']:.1%}, top-5 {val['top5']:.1%}, loss {val['loss']:.3f} "
+            f"on all {val['images']} val images"
+        )
+    return "\n".join(lines)
+
+
+def _course_grade(args: argparse.Namespace) -> int:
+    from tinylib.course import grade
+
+    failed = 0
+    for notebook in args.notebooks:
+        grades = grade(notebook, timeout=args.timeout, profile=args.profile)
+        passed = sum(g.passed for g in grades)
+        print(f"{notebook}: {passed} of {len(grades)} exercises pass")
+        for g in grades:
+            print(f"  {'pass' if g.passed else 'FAIL'}  {g.exercise:24s} {g.message}")
+        failed += len(grades) - passed
+    return 1 if failed else 0
+
+
+def _course_build(args: argparse.Namespace) -> int:
+    from tinylib.course import build_student_editions
+
+    stale = build_student_editions(args.root, check=args.check)
+    for path in stale:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and stale:
+        print("run `tinylib course build` and commit exercises/", file=sys.stderr)
+        return 1
+    if not stale:
+        print("student editions are up to date")
+    return 0

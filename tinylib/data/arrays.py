@@ -1,0 +1,91 @@
+"""Labelled images in memory for training and analysis (`TrainingData`), and the one place that
+turns arrays into batches for `model.fit`: tf.data on TensorFlow, a Keras PyDataset elsewhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclasses.dataclass
+class TrainingData:
+    """uint8 images (N, 64, 64, 3), in memory or memory-mapped, with int32 labels (N,) for the
+    train and val splits; class_names and class_ids (WordNet ids) give label order; source is
+    the dataset root ("" for arrays made in memory)."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    val_images: np.ndarray
+    val_labels: np.ndarray
+    class_names: tuple[str, ...]
+    source: str = ""
+    class_ids: tuple[str, ...] = ()
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def subset(self, train: int | None = None, val: int | None = None) -> TrainingData:
+        """The first `train` training and `val` validation images (None: all of them)."""
+        return dataclasses.replace(
+            self,
+            train_images=self.train_images[:train],
+            train_labels=self.train_labels[:train],
+            val_images=self.val_images[:val],
+            val_labels=self.val_labels[:val],
+        )
+
+    @classmethod
+    def from_root(cls, root: str | os.PathLike, progress: bool = True) -> TrainingData:
+        """Both labelled splits of a dataset in the official layout, through the packed cache
+        (built on first use, memory-mapped afterwards). Reads the layout once.
+
+        Raises LayoutError (a ValueError) for a folder that is not a dataset."""
+        from tinylib.data.layout import read_layout
+        from tinylib.data.packed import is_fresh, pack, pack_folder
+
+        info = read_layout(root)
+        folder = pack_folder(info.root)
+        if not is_fresh(info.root, folder, info):
+            folder = pack(info.root, folder, progress=progress)
+        train, val = (
+            (np.load(folder / f"{split}_images.npy", mmap_mode="r"), np.load(folder / f"{split}_labels.npy"))
+            for split in ("train", "val")
+        )
+        return cls(*train, *val, class_names=info.names, source=str(Path(info.root).resolve()), class_ids=info.wnids)
+
+
+def batches(
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    num_classes: int,
+    augment: str = "none",
+    shuffle: bool = False,
+    repeat: bool = False,
+    seed: int = 0,
+    scale: bool = True,
+):
+    """(images, one-hot labels) batches of uint8 (N, 64, 64, 3) images and int (N,) labels for
+    `model.fit`: a tf.data pipeline on the TensorFlow backend (parallel gathering, prefetch,
+    each worker of a multi-worker strategy keeps its share), a Keras PyDataset on JAX and
+    PyTorch (no TensorFlow needed). Images are float32 in [0, 1] and augmented by `augment`,
+    or uint8 as they are when scale=False (for augmentation in the train step). repeat loops
+    forever (tf.data only; use with steps_per_epoch)."""
+    import keras
+
+    common = dict(num_classes=num_classes, one_hot=True, seed=seed, scale=scale, shuffle=shuffle)
+    if keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        from tinylib.data.packed import packed_dataset
+
+        options = tf.data.Options()  # each worker reads every batch and keeps its share
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return packed_dataset(images, labels, batch_size, augment, repeat=repeat, **common).with_options(options)
+    from tinylib.data.packed import PackedBatches
+
+    return PackedBatches(images, labels, batch_size, augment, **common)

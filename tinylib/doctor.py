@@ -1,0 +1,133 @@
+"""What is this machine, and what should I fix? The environment report (`tinylib env`, the
+bootstrap cell) and the installer of missing requirements for Colab and Kaggle."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform as host
+import subprocess
+import sys
+
+from tinylib import config
+
+DISTRIBUTION = "tinylib"
+# Packages the bootstrap must never install or upgrade on Colab/Kaggle: their builds are matched
+# to the runtime's CUDA drivers, and reinstalling them breaks it until it is restarted.
+PROTECTED = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
+
+
+def version(distribution: str) -> str | None:
+    """The installed version of a distribution, or None when it is not installed."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _accelerator_hints(info: dict) -> list[str]:
+    where, kind = info["platform"], info["accelerator"]
+    if kind == "TPU" and info["backend"] != "jax":
+        return ["TPU runtime: run the kit with KERAS_BACKEND=jax (TPU runtimes have no TensorFlow) and call "
+                "tinylib.train.devices.use_data_parallel() before building a model."]  # fmt: skip
+    if kind != "none":
+        return []
+    if where == "colab":
+        return ["No accelerator: in Colab choose Runtime > Change runtime type > T4 GPU, then rerun."]
+    if where == "kaggle":
+        return ["No accelerator: in Kaggle open Settings > Accelerator > GPU T4 x2 (or P100), then rerun."]
+    if info["profile"] == "full":
+        return ["No GPU found: full-size training is slow on a CPU; use TINYLIB_PROFILE=quick here, "
+                "or a GPU (e.g. Colab or Kaggle) for real runs."]  # fmt: skip
+    return []
+
+
+def _probe_keras(info: dict, hints: list[str]) -> None:
+    if info["keras"] is None or int(info["keras"].split(".")[0]) < 3:
+        hints.append("Keras 3 is required: `pip install -U 'keras>=3.9'` (TensorFlow >= 2.16 ships it).")
+        return
+    try:
+        from tinylib.train import devices
+
+        info["backend"] = devices.backend()
+        info["devices"] = list(devices.devices())
+        info["accelerator"] = devices.accelerator()
+        info["precision"] = "{} ({})".format(*devices.precision_policy())
+        info["jit_compile"] = "{} ({})".format(*devices.jit_compile())
+    except Exception as error:  # report what is broken instead of crashing the report
+        hints.append(f"Keras failed to start its backend: {type(error).__name__}: {error}")
+
+
+def report(print_report: bool = True) -> dict:
+    """Describe Python, TensorFlow, Keras and its backend, devices and the platform, with hints.
+
+    Returns a dict (keys: python, platform (colab, kaggle or local), system, tinylib,
+    tensorflow, keras, backend, devices, accelerator (GPU, TPU or none), colab, profile,
+    precision (the policy `use_precision` would choose, and why), jit_compile (XLA on or off
+    for training, and why), hints); prints it as aligned lines unless print_report=False."""
+    from tinylib import __version__
+
+    info: dict = {
+        "python": host.python_version(),
+        "platform": config.platform(),
+        "system": f"{host.system()} {host.machine()}",
+        "tinylib": __version__,
+        "tensorflow": version("tensorflow") or version("tensorflow-cpu"),
+        "keras": version("keras"),
+        "backend": None,
+        "devices": [],
+        "accelerator": "none",
+        "colab": config.is_colab(),
+        "profile": config.profile().name,
+        "precision": None,
+        "jit_compile": None,
+        "hints": [],
+    }
+    _probe_keras(info, info["hints"])
+    if info["backend"] == "tensorflow" and info["tensorflow"] is None:
+        info["hints"].append("KERAS_BACKEND is tensorflow but TensorFlow is missing: `pip install tensorflow`.")
+    info["hints"] += _accelerator_hints(info)
+    if print_report:
+        _print(info)
+    return info
+
+
+def _print(info: dict) -> None:
+    width = max(len(key) for key in info)
+    for key, value in info.items():
+        if key == "hints":
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else value
+        print(f"{key:<{width}}  {shown if shown not in (None, '') else '-'}")
+    for hint in info["hints"] or ["everything looks fine"]:
+        print(f"{'hint':<{width}}  {hint}")
+
+
+def requirement_name(requirement: str) -> str:
+    """'tqdm>=4.66 ; extra == "x"' -> 'tqdm'."""
+    name = requirement.split(";", 1)[0]
+    for separator in "<>=!~[ (":
+        name = name.split(separator, 1)[0]
+    return name.strip().lower()
+
+
+def missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
+    """Requirements of `distribution` (not extras) whose package is not installed at all."""
+    missing = []
+    for requirement in importlib.metadata.requires(distribution) or []:
+        if "extra ==" in requirement:
+            continue
+        if version(requirement_name(requirement)) is None:
+            missing.append(requirement.split(";", 1)[0].strip())
+    return missing
+
+
+def install_missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
+    """pip-install what tinylib needs and the runtime lacks, never touching TF/Keras/numpy.
+
+    Used by the bootstrap cell on Colab and Kaggle after `pip install --no-deps`: their
+    preinstalled TensorFlow, Keras and numpy are kept as they are. Returns the requirements
+    installed. Raises subprocess.CalledProcessError when pip fails."""
+    wanted = [r for r in missing_requirements(distribution) if requirement_name(r) not in PROTECTED]
+    if wanted:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *wanted], check=True)
+    return wanted

@@ -1,0 +1,82 @@
+"""The callbacks `fit` adds to Keras' own: a resume-safe per-epoch log, a time budget, and
+checkpoints that save the plain model and never save non-finite weights over finite ones."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from tinylib.files import atomic_file
+from tinylib.train import distribute
+from tinylib.workdir import Workdir
+
+
+def finite(model: keras.Model) -> bool:
+    """True when every weight of `model` is a finite number (no NaN or infinity)."""
+    return all(np.isfinite(weights).all() for weights in model.get_weights())
+
+
+class EpochLog(keras.callbacks.Callback):
+    """history.csv with one row per epoch (column `epoch` first), rewritten atomically through
+    `Workdir` at the end of every epoch; a row for an epoch that is run again replaces the old
+    one, so a resumed run never logs an epoch twice. Adds `seconds` and `learning_rate`."""
+
+    def __init__(self, workdir: Workdir):
+        super().__init__()
+        self.workdir = workdir
+        self.rows = workdir.history()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": epoch, **{key: float(value) for key, value in (logs or {}).items()}}
+        row["seconds"] = round(time.perf_counter() - self.started, 3)
+        row["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self.rows = sorted([r for r in self.rows if int(r["epoch"]) != epoch] + [row], key=lambda r: int(r["epoch"]))
+        self.workdir.write_history(self.rows)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stop cleanly after the epoch during which `minutes` have passed (None: no limit).
+    Under a multi-worker strategy every worker stops after the epoch in which any one did."""
+
+    def __init__(self, minutes: float | None, strategy=None):
+        super().__init__()
+        self.minutes, self.strategy, self.stopped_early = minutes, strategy, False
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.minutes is None:
+            return
+        if distribute.any_worker(self.strategy, time.perf_counter() - self.started >= 60 * self.minutes):
+            self.model.stop_training, self.stopped_early = True, True
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Save `target` (the plain model, not the on-device augmentation wrapper that trains) to
+    `path` after every epoch, or only when `monitor` (e.g. "val_accuracy") beats `best` so far.
+    Written under a temporary name then renamed: an interrupt leaves the previous file whole.
+    An epoch whose weights are not finite is skipped (listed in `skipped`): a NaN never replaces
+    good weights."""
+
+    def __init__(self, target: keras.Model, path: Path, monitor: str | None = None, best: float | None = None):
+        super().__init__()
+        self.target, self.path, self.monitor, self.best = target, Path(path), monitor, best
+        self.skipped: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor) if self.monitor else None
+        if self.monitor and (value is None or not np.isfinite(value) or (self.best is not None and value <= self.best)):
+            return
+        if not finite(self.target):
+            self.skipped.append(epoch)
+            return
+        with atomic_file(self.path) as partial:
+            self.target.save(partial)
+        self.best = value

@@ -1,0 +1,247 @@
+"""The one owner of a run's work folder: its file names, what is in it, and how it is read.
+
+`tinylib.train.fit` writes a work folder through `Workdir`; the CLI, analysis, export,
+predict, report, demo and plots read it through `Workdir` too, so every reader agrees on the
+file names and says the same thing when a folder holds no trained model:
+
+    run.json       the run record (status, recipe, model, class ids, data, timings, val scores)
+    history.csv    one row per epoch (column `epoch` first)
+    recipe.json    the training recipe, to refuse resuming with another one
+    best.keras     the model with the best val accuracy so far
+    last.keras     the model after the last completed epoch
+    backup/        weights, optimiser state and epoch of an unfinished run (resume)
+    val_predictions.npz   the final model's val probabilities, plain and mirrored
+    tb/            TensorBoard logs
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tinylib.files import atomic_file, write_atomically
+
+RUN, HISTORY, RECIPE = "run.json", "history.csv", "recipe.json"
+MODELS = {"best": "best.keras", "last": "last.keras"}
+BACKUP, TENSORBOARD = "backup", "tb"
+VAL_PREDICTIONS = "val_predictions.npz"
+
+
+class NoTrainedModel(FileNotFoundError):
+    """A work folder (or what was passed as one) holds no trained model yet."""
+
+
+class IncompatibleRun(ValueError):
+    """A work folder holds a run that differs from the one asked for (recipe, model, classes)."""
+
+
+class Workdir:
+    """A run's work folder. `Workdir(path)` never creates anything; writers call `create()`."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path).expanduser()
+
+    def __repr__(self) -> str:
+        return f"Workdir({str(self.path)!r})"
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path / BACKUP
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        return self.path / TENSORBOARD
+
+    @property
+    def history_file(self) -> Path:
+        return self.path / HISTORY
+
+    def create(self) -> Workdir:
+        """Make the folder (and its parents) if missing; returns self."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    # ------------------------------------------------------------------ records
+    def run(self) -> dict:
+        """run.json as a dict ({} when there is none yet)."""
+        path = self.path / RUN
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def write_run(self, run: dict) -> None:
+        """Replace run.json atomically."""
+        write_atomically(self.path / RUN, json.dumps(run, indent=2) + "\n")
+
+    def history(self) -> list[dict]:
+        """Rows of history.csv as dicts of strings, one per epoch ([] when there is none)."""
+        if not self.history_file.is_file():
+            return []
+        with open(self.history_file, newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    def history_columns(self) -> dict[str, list[float]]:
+        """history.csv as {column: float values per epoch} ({} when there is none)."""
+        rows = self.history()
+        return {key: [float(row[key]) for row in rows if row.get(key) not in (None, "")] for key in (rows or [{}])[0]}
+
+    def write_history(self, rows: list[dict]) -> None:
+        """Replace history.csv atomically with `rows` (columns in first-seen order)."""
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        write_atomically(self.history_file, buffer.getvalue())
+
+    def recipe(self) -> dict | None:
+        """recipe.json as a dict, or None when the folder has none."""
+        path = self.path / RECIPE
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def write_recipe(self, recipe_json: str) -> None:
+        write_atomically(self.path / RECIPE, recipe_json.rstrip("\n") + "\n")
+
+    def write_val_predictions(self, plain, mirrored) -> None:
+        """Keep the final model's val probabilities (float32 (N, C)), plain and of the mirrored
+        images, so that reports need no further pass over val."""
+        import numpy as np
+
+        with atomic_file(self.path / VAL_PREDICTIONS) as partial:
+            np.savez(partial, plain=plain, mirrored=mirrored)
+
+    def val_predictions(self):
+        """(plain, mirrored) float32 (N, C) val probabilities of the final model, or None."""
+        import numpy as np
+
+        path = self.path / VAL_PREDICTIONS
+        if not path.is_file():
+            return None
+        with np.load(path) as stored:
+            return stored["plain"], stored["mirrored"]
+
+    # ------------------------------------------------------------------ models
+    def model_path(self, which: str) -> Path:
+        """Where `which` ("best" or "last") is saved, whether or not it exists yet."""
+        if which not in MODELS:
+            raise ValueError(f"which must be 'best' or 'last', got {which!r}")
+        return self.path / MODELS[which]
+
+    def model_file(self, which: str = "best") -> Path:
+        """The saved model `which` ("best" or "last"), falling back to last.keras when there is
+        no best.keras yet. Raises NoTrainedModel when the folder holds neither."""
+        self.model_path(which)  # validates `which`
+        for name in dict.fromkeys((MODELS[which], MODELS["last"])):
+            if (self.path / name).is_file():
+                return self.path / name
+        if not self.path.is_dir():
+            raise NoTrainedModel(f"no work folder at {self.path}: pass the folder `tinylib train --workdir` wrote")
+        raise NoTrainedModel(
+            f"no trained model (best.keras or last.keras) in {self.path}: "
+            f"train first (tinylib train --workdir {self.path}), or pass the folder that `tinylib train` wrote"
+        )
+
+    def load_model(self, which: str = "best"):
+        """The Keras model `which` ("best" or "last"), without its optimiser (compile=False).
+        Raises NoTrainedModel (see `model_file`), or ValueError naming the file when it is damaged."""
+        import keras
+
+        path = self.model_file(which)
+        try:
+            return keras.saving.load_model(path, compile=False)
+        except (OSError, ValueError, KeyError, EOFError) as error:
+            raise ValueError(
+                f"{path} exists but cannot be loaded ({type(error).__name__}: {' '.join(str(error).split())[:160]}); "
+                "it is damaged: delete it (or the whole folder) and train again"
+            ) from None
+
+    # ------------------------------------------------------------------ dataset
+    def dataset_root(self) -> Path | None:
+        """The dataset root the run trained on (run.json "data"), or None when unknown."""
+        data = self.run().get("data")
+        return Path(data) if data else None
+
+    def class_ids(self) -> tuple[str, ...] | None:
+        """The class ids (WordNet ids) of the run's outputs, in output order, when recorded."""
+        ids = self.run().get("class_ids")
+        return tuple(ids) if ids else None
+
+    def class_labels(self, data: str | os.PathLike | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(names, wnids) of the run's outputs, in output order, read from `data` (a dataset
+        root) or else from the dataset the run trained on. Raises FileNotFoundError when
+        neither is known, IncompatibleRun when `data` holds other classes than the run's."""
+        from tinylib.data import read_layout
+
+        root = Path(data) if data is not None else self.dataset_root()
+        if root is None:
+            raise FileNotFoundError(
+                f"no dataset named in {self.path / RUN}, so the class names are unknown: pass --data ROOT"
+            )
+        if data is None and not (root / "wnids.txt").is_file():
+            raise FileNotFoundError(
+                f"the dataset this run trained on ({root}) is gone, so the class names are unknown: "
+                "pass --data ROOT (a dataset with the same wnids.txt)"
+            )
+        info = read_layout(root)
+        order = self.class_order(info.wnids)
+        return tuple(info.names[i] for i in order), tuple(info.wnids[i] for i in order)
+
+    def class_order(self, wnids: tuple[str, ...] | list[str]) -> list[int]:
+        """For a dataset whose classes are `wnids`: the dataset's class index of each of the
+        run's outputs (identity when the run recorded no class ids or the order is the same).
+        Raises IncompatibleRun when the dataset holds other classes than the run's."""
+        recorded = self.class_ids()
+        if recorded is None or tuple(recorded) == tuple(wnids):
+            return list(range(len(wnids)))
+        if set(recorded) != set(wnids):
+            extra, missing = sorted(set(wnids) - set(recorded)), sorted(set(recorded) - set(wnids))
+            raise IncompatibleRun(
+                f"this dataset's classes differ from the ones {self.path} was trained on "
+                f"({len(missing)} missing, e.g. {missing[:3]}; {len(extra)} extra, e.g. {extra[:3]}): "
+                "pass a dataset with the same wnids.txt"
+            )
+        position = {wnid: index for index, wnid in enumerate(wnids)}
+        return [position[wnid] for wnid in recorded]
+
+    # ------------------------------------------------------------------ state
+    @property
+    def finished(self) -> bool:
+        """True when the run completed every planned epoch and last.keras exists."""
+        run = self.run()
+        complete = run.get("status") == "complete" and run.get("epochs_done") == run.get("epochs_planned")
+        return complete and self.model_path("last").is_file()
+
+    def check_compatible(self, recipe: dict, model_name: str) -> None:
+        """Raise IncompatibleRun when the folder holds a run of another recipe (recipe.json)
+        or another model (run.json), with one line saying what to do."""
+        saved = self.recipe()
+        if saved is not None and saved != recipe:
+            changed = sorted(key for key in {*saved, *recipe} if saved.get(key) != recipe.get(key))
+            raise IncompatibleRun(
+                f"{self.path} holds a run with another recipe (differs in: {', '.join(changed)}); "
+                "use another --workdir, or delete this one to start over"
+            )
+        model = self.run().get("model")
+        if model is not None and model != model_name:
+            raise IncompatibleRun(
+                f"{self.path} holds a run of {model}, not {model_name}; "
+                "use another --workdir, or delete this one to start over"
+            )
+
+    def clear(self, keep: tuple[str, ...] = ()) -> None:
+        """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
+        folder itself, other files and the names in `keep`."""
+        for name in (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html"):
+            if name not in keep:
+                (self.path / name).unlink(missing_ok=True)
+        for name in (BACKUP, TENSORBOARD):
+            if name not in keep:
+                shutil.rmtree(self.path / name, ignore_errors=True)
