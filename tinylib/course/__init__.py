@@ -5,7 +5,7 @@ bootstrap cell and every "Open in Colab" badge are derived from it, and the test
 the committed notebooks agree (`check_notebook`, in `bootstrap`). Notebooks in notebooks/ are
 the solution editions; cells tagged "solution" become stubs in the student editions in
 exercises/ (`build_student_editions`, in `editions`; `tinylib course build`), so every exercise
-is written once. `grade` (in `grading`) runs a learner's notebook and reports each check.
+is written once. `grade` (in `grading`) runs a copy of a learner's notebook and reports each check.
 Learners import `tinylib.checks`, never this package.
 """
 
@@ -19,11 +19,12 @@ from tinylib.course.bootstrap import (
     repository_url,
 )
 from tinylib.course.editions import STUB, STUDENT_FOLDER, build_student_editions, student_edition, student_source
-from tinylib.course.grading import Grade, grade
+from tinylib.course.grading import NOTEBOOK, Grade, grade
 
 __all__ = [
     "BOOTSTRAP_TEMPLATE",
     "BRANCH",
+    "NOTEBOOK",
     "STUB",
     "STUDENT_FOLDER",
     "Grade",
