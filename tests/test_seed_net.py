@@ -1,4 +1,4 @@
-"""seed_net against ../shared/SEED_MODEL.md, written out by hand from the spec's table."""
+"""seed_net against docs/seed_model.md, written out by hand from its table of layers."""
 
 import keras
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from tinylib.models import count_flops, describe, seed_net, weighted_depth
 
 # (layer name, output shape without batch) in the spec's order, convolutions and the layers
-# that change shape; every name and size is read off SEED_MODEL.md.
+# that change shape; every name and size is read off docs/seed_model.md.
 SPEC = [
     ("conv_1", (64, 64, 32)), ("norm_1", (64, 64, 32)),
     ("conv_2", (64, 64, 64)), ("norm_2", (64, 64, 64)),

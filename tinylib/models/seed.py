@@ -1,4 +1,4 @@
-"""The original notebook's model, rebuilt exactly (../shared/SEED_MODEL.md): the starting point.
+"""The original notebook's model, rebuilt exactly (docs/seed_model.md): the starting point.
 
 A wide, concatenation-based CNN: a full-resolution stem whose output is concatenated with its
 first activation, four "bottleneck" groups with 1x1 reductions and asymmetric 3x1/1x3

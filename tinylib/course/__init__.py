@@ -1,0 +1,40 @@
+"""Teacher's tools: the shared bootstrap cell and Colab badges, student editions, grading.
+
+The repository URL is defined once, in pyproject.toml ([project.urls] Repository); the
+bootstrap cell and every "Open in Colab" badge are derived from it, and the tests check that
+the committed notebooks agree (`check_notebook`, in `bootstrap`). Notebooks in notebooks/ are
+the solution editions; cells tagged "solution" become stubs in the student editions in
+exercises/ (`build_student_editions`, in `editions`; `tinylib course build`), so every exercise
+is written once. `grade` (in `grading`) runs a copy of a learner's notebook and reports each check.
+Learners import `tinylib.checks`, never this package.
+"""
+
+from tinylib.course.bootstrap import (
+    BOOTSTRAP_TEMPLATE,
+    BRANCH,
+    bootstrap_source,
+    check_notebook,
+    colab_badge,
+    colab_url,
+    repository_url,
+)
+from tinylib.course.editions import STUB, STUDENT_FOLDER, build_student_editions, student_edition, student_source
+from tinylib.course.grading import NOTEBOOK, Grade, grade
+
+__all__ = [
+    "BOOTSTRAP_TEMPLATE",
+    "BRANCH",
+    "NOTEBOOK",
+    "STUB",
+    "STUDENT_FOLDER",
+    "Grade",
+    "bootstrap_source",
+    "build_student_editions",
+    "check_notebook",
+    "colab_badge",
+    "colab_url",
+    "grade",
+    "repository_url",
+    "student_edition",
+    "student_source",
+]

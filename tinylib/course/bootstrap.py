@@ -1,0 +1,95 @@
+"""The first cell every notebook shares, and the Colab links derived from the one repository URL.
+
+`bootstrap_source()` is the exact source of that cell; `colab_url` / `colab_badge` build the
+"Open in Colab" links; `check_notebook` lists what is wrong with a committed notebook.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+from pathlib import Path
+
+BRANCH = "main"
+
+BOOTSTRAP_TEMPLATE = """\
+# tinylib bootstrap: the same first cell in every notebook (Colab, local, CI).
+import subprocess
+import sys
+
+REPOSITORY = "{repository}"
+if "google.colab" in sys.modules:  # Colab: install tinylib once, keep Colab's TensorFlow/numpy
+    try:
+        import tinylib
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", f"git+{{REPOSITORY}}"], check=True)
+        import tinylib
+    tinylib.runtime.install_missing_requirements()
+try:
+    import tinylib
+except ImportError as error:
+    raise ImportError("tinylib is not installed for this kernel: run `make lab` in the repository") from error
+device = tinylib.runtime.report(print_report=False)["accelerator"]  # GPU, TPU or none
+print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.runtime.profile().name}} | accelerator: {{device}}")"""
+
+
+def repository_url() -> str:
+    """The project's repository URL (str, no trailing slash), from the installed package
+    metadata, i.e. pyproject.toml's [project.urls] Repository.
+
+    Raises LookupError when the metadata has no such entry (an old or broken install).
+    """
+    for entry in importlib.metadata.metadata("tinylib").get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository":
+            return url.strip().rstrip("/")
+    raise LookupError("pyproject.toml has no [project.urls] Repository entry; reinstall with `pip install -e .`")
+
+
+def bootstrap_source(repository: str | None = None) -> str:
+    """The exact source (str) of the first code cell of every notebook; `repository`
+    defaults to `repository_url()`."""
+    return BOOTSTRAP_TEMPLATE.format(repository=repository or repository_url())
+
+
+def colab_url(notebook: str, repository: str | None = None) -> str:
+    """Colab link (str) for a notebook path relative to the repository root (e.g.
+    "notebooks/00_start_here.ipynb"), on branch `BRANCH`.
+
+    Raises ValueError when the repository URL is not https://github.com/OWNER/NAME.
+    """
+    match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", repository or repository_url())
+    if not match:
+        raise ValueError(f"Colab badges need a GitHub repository URL, got {repository or repository_url()!r}")
+    return f"https://colab.research.google.com/github/{match.group(1)}/blob/{BRANCH}/{notebook}"
+
+
+def colab_badge(notebook: str, repository: str | None = None) -> str:
+    """Markdown (str) for the "Open in Colab" badge of a notebook path relative to the
+    repository root. Raises ValueError as `colab_url` does."""
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    return f"[![Open In Colab]({badge})]({colab_url(notebook, repository)})"
+
+
+def check_notebook(path: str | os.PathLike, repository_root: str | os.PathLike) -> list[str]:
+    """Problems with a committed notebook, one str each: stored outputs or execution counts,
+    a first code cell that is not the bootstrap, a missing or wrong Colab badge. Empty when
+    all is well.
+
+    Raises ValueError when `path` is not inside `repository_root` or is not valid JSON.
+    """
+    path = Path(path)
+    relative = path.resolve().relative_to(Path(repository_root).resolve()).as_posix()
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    problems = []
+    if any(cell.get("outputs") or cell.get("execution_count") is not None for cell in code):
+        problems.append(f"{relative}: has outputs or execution counts (run nbstripout)")
+    if not code or "".join(code[0]["source"]) != bootstrap_source():
+        problems.append(f"{relative}: first code cell is not the bootstrap cell (tinylib.course.bootstrap_source())")
+    markdown = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    if colab_badge(relative) not in markdown:
+        problems.append(f"{relative}: no Colab badge for this path (tinylib.course.colab_badge({relative!r}))")
+    return problems
