@@ -26,13 +26,13 @@ if "google.colab" in sys.modules:  # Colab: install tinylib once, keep Colab's T
     except ImportError:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", f"git+{{REPOSITORY}}"], check=True)
         import tinylib
-    tinylib.runtime.install_missing_requirements()
+    tinylib.doctor.install_missing_requirements()
 try:
     import tinylib
 except ImportError as error:
     raise ImportError("tinylib is not installed for this kernel: run `make lab` in the repository") from error
-device = tinylib.runtime.report(print_report=False)["accelerator"]  # GPU, TPU or none
-print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.runtime.profile().name}} | accelerator: {{device}}")"""
+device = tinylib.doctor.report(print_report=False)["accelerator"]  # GPU, TPU or none
+print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.config.profile().name}} | accelerator: {{device}}")"""
 
 
 def repository_url() -> str:

@@ -8,11 +8,11 @@ import json
 
 import keras
 
+from tinylib.data.augment import PRESETS
 from tinylib.train.schedules import CyclicalLearningRate, OneCycle, WarmupCosine
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("constant", "cosine", "onecycle", "cyclical")
-AUGMENTATIONS = ("none", "flip_crop", "strong")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Recipe:
     seed: int = 0
 
     def __post_init__(self):
-        for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("augment", AUGMENTATIONS)):
+        for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("augment", PRESETS)):
             if getattr(self, field) not in allowed:
                 raise ValueError(f"{field} must be one of {', '.join(allowed)}; got {getattr(self, field)!r}")
         if self.epochs < 1 or self.batch_size < 1:

@@ -1,0 +1,154 @@
+"""Pictures of data and training: image grids, training curves, schedules, gradient profiles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    boxes: np.ndarray | None = None,
+    columns: int = 8,
+    size: float = 1.6,
+) -> Figure:
+    """A grid of images (uint8 (N, 64, 64, 3)) with optional titles and boxes.
+
+    boxes: int (N, 4) as (x0, y0, x1, y1) inclusive pixels, drawn in yellow; rows with
+    a negative coordinate (no box) are skipped.
+    """
+    count = len(images)
+    columns = max(1, min(columns, count))
+    rows = max(1, math.ceil(count / columns))
+    title_space = 0.5 if titles is not None else 0.0
+    figure = Figure(figsize=(columns * size, rows * (size + title_space)), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if index >= count:
+            continue
+        axis.imshow(images[index], interpolation="nearest")
+        if titles is not None:
+            axis.set_title(titles[index], fontsize=7)
+        if boxes is not None and np.all(boxes[index] >= 0):
+            x0, y0, x1, y1 = boxes[index]
+            axis.add_patch(
+                Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="yellow", linewidth=1)
+            )
+    return figure
+
+
+def training_curves(history) -> Figure:
+    """Loss and accuracy per epoch, train and val side by side. `history` is a Keras
+    History.history dict, or a work folder (a `Workdir` or its path) whose history.csv is read."""
+    if not isinstance(history, dict):
+        from tinylib.workdir import Workdir
+
+        history = Workdir(history).history_columns()
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    figure = Figure(figsize=(9, 3.4), layout="constrained")
+    loss_axis, accuracy_axis = figure.subplots(1, 2)
+    for axis, metric, label in ((loss_axis, "loss", "loss"), (accuracy_axis, "accuracy", "top-1 accuracy")):
+        axis.plot(epochs, history[metric], marker="o", label="train")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], marker="o", label="val")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(label)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    accuracy_axis.set_ylim(0, 1)
+    return figure
+
+
+def mistakes_grid(
+    images: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    class_names: Sequence[str],
+    indices: Sequence[int],
+    columns: int = 6,
+) -> Figure:
+    """The images at `indices` titled "true: X / pred: Y (p %)": e.g. the output of
+    `analysis.confidently_wrong`."""
+    indices = list(indices)
+    predicted = probabilities.argmax(axis=1)
+    titles = [
+        f"true: {class_names[labels[i]]}\npred: {class_names[predicted[i]]} ({probabilities[i, predicted[i]]:.0%})"
+        for i in indices
+    ]
+    return image_grid(images[indices], titles, columns=columns, size=2.0)
+
+
+def gradient_profile(norms: dict[str, dict[str, float]]) -> Figure:
+    """Per-layer gradient norms (log scale), input side on the left, one line per model.
+    `norms`: {model name: {layer name: norm}} as returned by `models.gradient_norms`."""
+    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    axis = figure.subplots()
+    for name, per_layer in norms.items():
+        axis.plot(np.arange(1, len(per_layer) + 1), list(per_layer.values()), marker=".", label=name)
+    axis.set_yscale("log")
+    axis.set_xlabel("weighted layer (1 = next to the input)")
+    axis.set_ylabel("gradient norm at initialisation")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend()
+    return figure
+
+
+def compare_runs(histories: dict[str, dict[str, list[float]]], metric: str = "loss", xlabel: str = "epoch") -> Figure:
+    """One metric per epoch for several runs: {run name: Keras History.history}."""
+    figure = Figure(figsize=(6, 3.4), layout="constrained")
+    axis = figure.subplots()
+    for name, history in histories.items():
+        axis.plot(np.arange(1, len(history[metric]) + 1), history[metric], marker="o", label=name)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(metric)
+    axis.grid(alpha=0.3)
+    axis.legend()
+    return figure
+
+
+def lr_curve(schedule, steps: int, steps_per_epoch: int | None = None) -> Figure:
+    """The learning rate a schedule gives at each optimiser step 0..steps-1 (a float is a
+    constant rate); with steps_per_epoch, epochs are marked on a second axis."""
+    import keras
+
+    step_numbers = np.arange(steps)
+    rates = (
+        np.full(steps, float(schedule))
+        if isinstance(schedule, (int, float))
+        else np.asarray(keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(step_numbers, "float32"))))
+    )
+    figure = Figure(figsize=(7, 3), layout="constrained")
+    axis = figure.subplots()
+    axis.plot(step_numbers, rates)
+    axis.set_xlabel("optimiser step")
+    axis.set_ylabel("learning rate")
+    axis.grid(alpha=0.3)
+    if steps_per_epoch:
+        top = axis.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
+        top.set_xlabel("epoch")
+    return figure
+
+
+def live_curves():
+    """A Keras callback that redraws `training_curves` in the notebook after every epoch."""
+    import keras
+
+    class LiveCurves(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.history: dict[str, list[float]] = {}
+
+        def on_epoch_end(self, epoch, logs=None):
+            from IPython.display import clear_output, display
+
+            for key, value in (logs or {}).items():
+                self.history.setdefault(key, []).append(float(value))
+            clear_output(wait=True)
+            display(training_curves(self.history))
+
+    return LiveCurves()
