@@ -42,6 +42,7 @@ def main() -> None:
     from tinylib.models import resnet
     from tinylib.report import write_report
     from tinylib.train import TrainingData, fit, recipe
+    from tinylib.workdir import Workdir
 
     scratch = Path(tempfile.mkdtemp(prefix="tinylib-hard-examples-"))
     root = prepare(args.zip, scratch / "data", progress=False)
@@ -52,9 +53,9 @@ def main() -> None:
     run = fit(model, data, recipe("baseline", epochs=args.epochs), workdir, verbose=2)
 
     started = time.perf_counter()
-    best = analysis.load_model(workdir)
+    best = Workdir(workdir).load_model("best")
     result = analysis.predictions(best, data, progress=False)
-    flip = analysis.flip_gain(best, result.images, result.labels)
+    flip = analysis.test_time_flip_gain(best, result.images, result.labels)
     pairs = analysis.confused_pairs(result, top=5)
     per_class = analysis.per_class_accuracy(result)
     order = per_class.argsort()

@@ -214,3 +214,13 @@ def test_profile_is_the_one_source_of_sizes():
                                        "test_per_class": 2}  # fmt: skip
     assert quick.model_size() == {"depth": 10, "width": 16, "stem": "imagenet"}
     assert config.profile("full").demo_length() == {"epochs": 12, "batch_size": 64}
+
+
+def test_report_says_plainly_that_tpus_are_not_supported(monkeypatch):
+    monkeypatch.setattr(devices, "devices", lambda: ("CPU:0", "TPU:0"))
+    info = doctor.report(print_report=False)
+    assert info["accelerator"] == "TPU"
+    assert info["hints"] == [
+        "TPUs are not supported by this kit (it is tested on CPUs and GPUs): "
+        "choose a GPU runtime (Colab: Runtime > Change runtime type > T4 GPU)."
+    ]

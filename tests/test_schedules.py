@@ -71,9 +71,21 @@ def test_recipes_build_their_schedules():
     assert isinstance(seed.schedule_for(200), CyclicalLearningRate)
     assert seed.batch_size == 250 and seed.momentum == 0.95 and seed.augment == "none" and seed.epoch_fraction == 0.5
     baseline = recipe("baseline")
-    assert isinstance(baseline.schedule_for(100), WarmupCosine) and baseline.label_smoothing == 0.1
+    assert isinstance(baseline.schedule_for(100), keras.optimizers.schedules.CosineDecay)
+    assert baseline.label_smoothing == 0.1
     assert baseline.with_batch_size(512).learning_rate == pytest.approx(0.4)
     assert isinstance(recipe("fast").schedule_for(100), OneCycle) and recipe("fast").test_time_flip
     assert recipe("demo", epochs=3).epochs == 3
     with pytest.raises(ValueError, match="unknown recipe"):
         recipe("slow")
+
+
+def test_baseline_uses_keras_cosine_decay_equal_to_warmup_cosine():
+    """Keras' own CosineDecay with warm-up (portable checkpoints) equals the kit's WarmupCosine,
+    which the learners' warm-up exercise still checks against."""
+    steps = np.arange(0, 1000, 7)
+    keras_schedule = recipe("baseline", epochs=10).schedule_for(100)  # warm-up: 2 epochs = 200 steps
+    ours = WarmupCosine(peak_lr=0.1, total_steps=1000, warmup_steps=200)
+    theirs = [float(keras.ops.convert_to_numpy(keras_schedule(step))) for step in steps]
+    expected = [float(keras.ops.convert_to_numpy(ours(step))) for step in steps]
+    np.testing.assert_allclose(theirs, expected, atol=1e-7)

@@ -4,6 +4,7 @@ bootstrap cell) and the installer of missing requirements for Colab and Kaggle."
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform as host
 import subprocess
 import sys
@@ -26,9 +27,9 @@ def version(distribution: str) -> str | None:
 
 def _accelerator_hints(info: dict) -> list[str]:
     where, kind = info["platform"], info["accelerator"]
-    if kind == "TPU" and info["backend"] != "jax":
-        return ["TPU runtime: run the kit with KERAS_BACKEND=jax (TPU runtimes have no TensorFlow) and call "
-                "tinylib.train.devices.use_data_parallel() before building a model."]  # fmt: skip
+    if kind == "TPU" or (where == "colab" and os.environ.get("TPU_NAME", os.environ.get("COLAB_TPU_ADDR"))):
+        return ["TPUs are not supported by this kit (it is tested on CPUs and GPUs): "
+                "choose a GPU runtime (Colab: Runtime > Change runtime type > T4 GPU)."]  # fmt: skip
     if kind != "none":
         return []
     if where == "colab":

@@ -146,7 +146,7 @@ class Workdir:
             raise NoTrainedModel(f"no work folder at {self.path}: pass the folder `tinylib train --workdir` wrote")
         raise NoTrainedModel(
             f"no trained model (best.keras or last.keras) in {self.path}: "
-            f"train first (tinylib train --workdir {self.path}), or pass the folder that `tinylib train` wrote"
+            f"train first: tinylib train --workdir {self.path} (or pass the folder that `tinylib train` wrote)"
         )
 
     def load_model(self, which: str = "best"):

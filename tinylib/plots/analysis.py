@@ -3,17 +3,12 @@ accuracy, Grad-CAM overlays and calibration."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
-
-def _box_patch(box, color: str = "yellow") -> Rectangle:
-    x0, y0, x1, y1 = box
-    return Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor=color, linewidth=1.2)
+from tinylib.plots.training import image_grid
 
 
 def hard_example_gallery(
@@ -23,31 +18,16 @@ def hard_example_gallery(
     file name, true and predicted class with its probability (green title: right, red: wrong),
     the object's box in yellow; with `heatmaps` (float (len(indices), H, W) from `grad_cam`)
     the Grad-CAM map is laid over each image."""
-    indices = list(indices)
-    count = max(len(indices), 1)
-    columns = max(1, min(columns, count))
-    rows = math.ceil(count / columns)
-    figure = Figure(figsize=(columns * 2.0, rows * 2.55), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
+    indices = np.asarray(list(indices), dtype=int)
     names, predicted = result.class_names, result.predicted
-    for position, axis in enumerate(axes.flat):
-        axis.set_axis_off()
-        if position >= len(indices):
-            continue
-        i = indices[position]
-        axis.imshow(result.images[i], interpolation="nearest")
-        if heatmaps is not None:
-            axis.imshow(heatmaps[position], cmap="jet", alpha=0.45, vmin=0, vmax=1, interpolation="bilinear")
-        if result.boxes is not None and np.all(result.boxes[i] >= 0):
-            axis.add_patch(_box_patch(result.boxes[i]))
-        right = predicted[i] == result.labels[i]
-        axis.set_title(
-            f"{result.file_names([i])[0]}\ntrue: {names[result.labels[i]][:24]}\n"
-            f"pred: {names[predicted[i]][:20]} {result.probabilities[i, predicted[i]]:.0%}",
-            fontsize=7.5,
-            color="tab:green" if right else "tab:red",
-        )
-    return figure
+    titles = [
+        f"{result.file_names([i])[0]}\ntrue: {names[result.labels[i]][:24]}\n"
+        f"pred: {names[predicted[i]][:20]} {result.probabilities[i, predicted[i]]:.0%}"
+        for i in indices
+    ]
+    colors = ["tab:green" if predicted[i] == result.labels[i] else "tab:red" for i in indices]
+    boxes = result.boxes[indices] if result.boxes is not None else None
+    return image_grid(result.images[indices], titles, boxes, columns, 2.0, heatmaps, title_colors=colors)
 
 
 def confusion_heatmap(probabilities, labels=None, class_names: Sequence[str] | None = None, top: int = 10) -> Figure:
@@ -126,21 +106,7 @@ def grad_cam_overlays(
 ) -> Figure:
     """Each image (uint8 (N, 64, 64, 3)) with its Grad-CAM map (float (N, 64, 64) in [0, 1])
     laid over it (red = most important) and the object's box in white."""
-    count = len(images)
-    columns = max(1, min(columns, count))
-    rows = max(1, math.ceil(count / columns))
-    figure = Figure(figsize=(columns * 1.9, rows * (1.9 + (0.45 if titles is not None else 0))), layout="constrained")
-    for index, axis in enumerate(figure.subplots(rows, columns, squeeze=False).flat):
-        axis.set_axis_off()
-        if index >= count:
-            continue
-        axis.imshow(images[index], interpolation="nearest")
-        axis.imshow(heatmaps[index], cmap="jet", alpha=0.45, vmin=0, vmax=1, interpolation="bilinear")
-        if boxes is not None and np.all(boxes[index] >= 0):
-            axis.add_patch(_box_patch(boxes[index], "white"))
-        if titles is not None:
-            axis.set_title(titles[index], fontsize=7.5)
-    return figure
+    return image_grid(images, titles, boxes, columns, 1.9, heatmaps, box_color="white")
 
 
 def reliability_diagram(probabilities, labels=None, bins: int = 10) -> Figure:

@@ -16,30 +16,36 @@ def image_grid(
     boxes: np.ndarray | None = None,
     columns: int = 8,
     size: float = 1.6,
+    heatmaps: np.ndarray | None = None,
+    box_color: str = "yellow",
+    title_colors: Sequence[str] | None = None,
 ) -> Figure:
-    """A grid of images (uint8 (N, 64, 64, 3)) with optional titles and boxes.
+    """The one image grid of the kit: images (uint8 (N, 64, 64, 3)) with optional titles
+    (coloured by `title_colors`), boxes and heat-maps; every gallery is drawn with it.
 
-    boxes: int (N, 4) as (x0, y0, x1, y1) inclusive pixels, drawn in yellow; rows with
-    a negative coordinate (no box) are skipped.
+    boxes: int (N, 4) as (x0, y0, x1, y1) inclusive pixels, drawn in `box_color`; rows with a
+    negative coordinate (no box) are skipped. heatmaps: float (N, 64, 64) in [0, 1] (Grad-CAM),
+    laid over each image (red = most important). size: inches per image.
     """
     count = len(images)
     columns = max(1, min(columns, count))
     rows = max(1, math.ceil(count / columns))
-    title_space = 0.5 if titles is not None else 0.0
-    figure = Figure(figsize=(columns * size, rows * (size + title_space)), layout="constrained")
-    axes = figure.subplots(rows, columns, squeeze=False)
-    for index, axis in enumerate(axes.flat):
+    lines = max((str(title).count("\n") + 1 for title in titles), default=0) if titles is not None else 0
+    figure = Figure(figsize=(columns * size, rows * (size + 0.17 * lines)), layout="constrained")
+    for index, axis in enumerate(figure.subplots(rows, columns, squeeze=False).flat):
         axis.set_axis_off()
         if index >= count:
             continue
         axis.imshow(images[index], interpolation="nearest")
+        if heatmaps is not None:
+            axis.imshow(heatmaps[index], cmap="jet", alpha=0.45, vmin=0, vmax=1, interpolation="bilinear")
         if titles is not None:
-            axis.set_title(titles[index], fontsize=7)
+            color = title_colors[index] if title_colors is not None else "black"
+            axis.set_title(titles[index], fontsize=7 if size < 1.8 else 7.5, color=color)
         if boxes is not None and np.all(boxes[index] >= 0):
             x0, y0, x1, y1 = boxes[index]
-            axis.add_patch(
-                Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor="yellow", linewidth=1)
-            )
+            box = Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor=box_color)
+            axis.add_patch(box)
     return figure
 
 

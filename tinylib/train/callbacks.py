@@ -19,6 +19,16 @@ def finite(model: keras.Model) -> bool:
     return all(np.isfinite(weights).all() for weights in model.get_weights())
 
 
+def portable(model: keras.Model) -> keras.Model:
+    """An uncompiled copy of `model` with its weights: saved, it loads with plain
+    `keras.saving.load_model` in a process that never imports tinylib (no optimiser, whose
+    schedule may be one of the kit's own classes). Resuming uses backup/, which keeps the
+    optimiser's full state."""
+    copy = type(model).from_config(model.get_config())  # keras.models.clone_model would compile the copy
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 class EpochLog(keras.callbacks.Callback):
     """history.csv with one row per epoch (column `epoch` first), rewritten atomically through
     `Workdir` at the end of every epoch; a row for an epoch that is run again replaces the old
@@ -59,8 +69,9 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class Checkpoint(keras.callbacks.Callback):
-    """Save `target` (the plain model, not the on-device augmentation wrapper that trains) to
-    `path` after every epoch, or only when `monitor` (e.g. "val_accuracy") beats `best` so far.
+    """Save `target` (the plain model, not the on-device augmentation wrapper that trains; without
+    optimiser, see `portable`) to `path` after every epoch, or only when `monitor` (e.g.
+    "val_accuracy") beats `best` so far.
     Written under a temporary name then renamed: an interrupt leaves the previous file whole.
     An epoch whose weights are not finite is skipped (listed in `skipped`): a NaN never replaces
     good weights."""
@@ -78,5 +89,5 @@ class Checkpoint(keras.callbacks.Callback):
             self.skipped.append(epoch)
             return
         with atomic_file(self.path) as partial:
-            self.target.save(partial)
+            portable(self.target).save(partial)
         self.best = value

@@ -9,7 +9,9 @@ import json
 import keras
 
 from tinylib.data.augment import PRESETS
-from tinylib.train.schedules import CyclicalLearningRate, OneCycle, WarmupCosine
+from tinylib.train.schedules import CyclicalLearningRate, OneCycle
+
+WARMUP_START = 0.1  # warm-up starts at a tenth of the peak rate (as the kit's WarmupCosine)
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("constant", "cosine", "onecycle", "cyclical")
@@ -75,9 +77,13 @@ class Recipe:
                 self.cyclical_mode,
                 time_decay=self.time_decay,
             )
-        if self.schedule == "cosine":
+        if self.schedule == "cosine":  # Keras' own: equal to the kit's WarmupCosine (final rate 0)
             warmup = min(int(self.warmup_epochs * steps_per_epoch), total - 1)
-            return WarmupCosine(self.learning_rate, total, warmup)
+            if warmup == 0:
+                return keras.optimizers.schedules.CosineDecay(self.learning_rate, total)
+            return keras.optimizers.schedules.CosineDecay(
+                self.learning_rate * WARMUP_START, total - warmup, warmup_target=self.learning_rate, warmup_steps=warmup
+            )
         if self.schedule == "onecycle":
             return OneCycle(self.learning_rate, total)
         return self.learning_rate

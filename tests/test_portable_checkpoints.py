@@ -1,0 +1,44 @@
+"""best.keras and last.keras of every recipe load with plain Keras in a process that never
+imports tinylib (ARCHITECTURE: portable checkpoints); resuming still restores the optimiser."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinylib.models import resnet
+from tinylib.train import RECIPES, TrainingData, fit, recipe
+
+LOAD_WITHOUT_TINYLIB = """
+import sys
+import keras
+for path in sys.argv[1:]:
+    model = keras.saving.load_model(path)
+    print(model.name, model.count_params())
+assert "tinylib" not in sys.modules, "tinylib was imported"
+"""
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (40, 64, 64, 3), dtype=np.uint8)
+    labels = np.arange(40) % 4
+    return TrainingData(images[:32], labels[:32], images[32:], labels[32:], ("a", "b", "c", "d"), source="random")
+
+
+def test_checkpoints_of_every_recipe_load_with_plain_keras(tmp_path, data):
+    paths = []
+    for name in RECIPES:
+        model = resnet(depth=10, width=8, stem="imagenet", num_classes=4)
+        short = recipe(name, epochs=1, batch_size=16, warmup_epochs=0, epoch_fraction=1.0)
+        fit(model, data, short, tmp_path / name, verbose=0)
+        paths += [str(tmp_path / name / "best.keras"), str(tmp_path / name / "last.keras")]
+    clean = {"PYTHONPATH": "", "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", LOAD_WITHOUT_TINYLIB, *paths],
+        capture_output=True, text=True, env=clean, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("resnet10_w8") == 2 * len(RECIPES)
