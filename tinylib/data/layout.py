@@ -9,6 +9,9 @@ The layout (official zip, the 10-class sample, the 20-class zip and the syntheti
     val/images/val_<k>.JPEG                 validation images (one flat folder)
     val/val_annotations.txt                 file<TAB>wnid<TAB>x0<TAB>y0<TAB>x1<TAB>y1
     test/images/test_<k>.JPEG               unlabeled test images
+
+Text files are read as other tools write them (BOM, CRLF, stray spaces: `files.read_text`)
+and OS clutter (`._*` AppleDouble files, `__MACOSX/`, `.DS_Store`...) is never an image.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from tinylib.data.files import is_metadata, read_fields
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
@@ -87,12 +92,13 @@ def _images_in(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     with os.scandir(folder) as entries:
-        found = [Path(entry.path) for entry in entries if entry.name.lower().endswith(IMAGE_SUFFIXES)]
+        found = [Path(entry.path) for entry in entries if is_image_name(entry.name)]
     return sorted(found, key=_natural_key)
 
 
-def _read_lines(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def is_image_name(name: str) -> bool:
+    """True for a dataset image file name (.JPEG, .jpg, .png; not an AppleDouble `._*` twin)."""
+    return name.lower().endswith(IMAGE_SUFFIXES) and not is_metadata(name)
 
 
 def _parse_box(fields: list[str], where: str) -> list[int]:
@@ -103,7 +109,9 @@ def _parse_box(fields: list[str], where: str) -> list[int]:
 
 
 def _hint_root(root: Path) -> str:
-    children = [child for child in root.iterdir() if (child / "wnids.txt").is_file()] if root.is_dir() else []
+    children = (
+        [c for c in root.iterdir() if not is_metadata(c.name) and (c / "wnids.txt").is_file()] if root.is_dir() else []
+    )
     if children:
         return f"; did you mean {children[0]}?"
     return " — run `tinylib data prepare`, or pass the folder that contains wnids.txt"
@@ -120,7 +128,7 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         )
     if not (root / "wnids.txt").is_file():
         raise LayoutError(f"no wnids.txt under {root}{_hint_root(root)}")
-    wnids = tuple(line[0].strip() for line in _read_lines(root / "wnids.txt"))
+    wnids = tuple(fields[0] for fields in read_fields(root / "wnids.txt"))
     if len(set(wnids)) != len(wnids):
         raise LayoutError(f"{root / 'wnids.txt'} lists a class id twice")
     index = {wnid: i for i, wnid in enumerate(wnids)}
@@ -128,8 +136,8 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
     words = {}
     if (root / "words.txt").is_file():
         words = {
-            fields[0]: fields[1].strip()
-            for fields in _read_lines(root / "words.txt")
+            fields[0]: fields[1]
+            for fields in read_fields(root / "words.txt")
             if len(fields) >= 2 and fields[0] in index
         }
     full_words = tuple(words.get(wnid, wnid) for wnid in wnids)
@@ -142,7 +150,7 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         boxes_file = folder / f"{wnid}_boxes.txt"
         boxes = {}
         if boxes_file.is_file():
-            boxes = {fields[0]: _parse_box(fields[1:5], str(boxes_file)) for fields in _read_lines(boxes_file)}
+            boxes = {fields[0]: _parse_box(fields[1:5], str(boxes_file)) for fields in read_fields(boxes_file)}
         train_files += images
         train_labels += [label] * len(images)
         train_boxes += [boxes.get(path.name, [-1, -1, -1, -1]) for path in images]
@@ -156,7 +164,7 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
     if annotations.is_file():
         present = {path.name for path in _images_in(root / "val" / "images")}
         missing = []
-        for number, fields in enumerate(_read_lines(annotations), start=1):
+        for number, fields in enumerate(read_fields(annotations), start=1):
             if len(fields) < 6:
                 raise LayoutError(f"{annotations}:{number}: expected file, wnid, x0, y0, x1, y1 separated by tabs")
             name, wnid = fields[0], fields[1]

@@ -1,7 +1,8 @@
 """Input pipelines: JPEG files to batches, as a taught tf.data path and as in-memory arrays.
 
 Images reach models as float32 in [0, 1], shape (batch, 64, 64, 3): grayscale JPEGs are
-expanded to three channels on decode.
+expanded to three channels on decode. In-memory arrays decode through the one decoder
+(`tinylib.data.images.decode`); the tf.data path decodes with TensorFlow, as taught.
 """
 
 from __future__ import annotations
@@ -12,29 +13,22 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from tinylib.data.images import IMAGE_SIZE, decode
 from tinylib.data.layout import DatasetInfo, read_layout
 
-IMAGE_SIZE = 64
-
-
-def decode_image(path: str | os.PathLike) -> np.ndarray:
-    """One image file of any size and mode as uint8 (64, 64, 3) RGB (PIL: convert, resize)."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-            image = image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
-        return np.asarray(image, dtype=np.uint8)
+decode_image = decode  # temporary: export.read_image imports this name; remove once it uses tinylib.data.decode
 
 
 def load_images(paths: Sequence[str | os.PathLike], workers: int | None = None) -> np.ndarray:
-    """Decode image files into uint8 (N, 64, 64, 3) RGB (grayscale -> 3 channels; other
-    sizes are resized). Decodes in threads: PIL releases the GIL while decoding."""
+    """Decode image files into uint8 (N, 64, 64, 3) RGB with `tinylib.data.images.decode`
+    (EXIF orientation, transparency over white, any mode to RGB, other sizes centre-cropped
+    and resized). Decodes in threads: PIL releases the GIL while decoding. Raises
+    ImageDecodeError naming the first file that cannot be decoded."""
     if len(paths) == 0:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
     with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
-        return np.stack(list(pool.map(decode_image, paths, chunksize=256)))
+        return np.stack(list(pool.map(decode, paths, chunksize=256)))
 
 
 def load_split(info: DatasetInfo, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +54,11 @@ def make_dataset(
     [0, 1] -> prefetch. Yields images (B, 64, 64, 3), or (images, labels) with labels:
     int32 (B,), or one-hot float32 (B, num_classes) when one_hot=True or augment="strong".
 
+    Geometry: made for the dataset's 64x64 files, which pass unchanged (the same pixels as
+    `tinylib.data.images.decode`). Any other size is squashed to 64x64 (bilinear), alpha is
+    dropped and EXIF orientation ignored: this is the taught TensorFlow path, not a photo
+    decoder; decode photos with `tinylib.data.decode` (centre crop) or `load_images`.
+
     augment: "none", "flip_crop" or "strong" (`tinylib.data.augment`; needs the TensorFlow
     backend here, any backend with `PackedBatches`). cache=True keeps the decoded uint8
     images in memory after the first pass, so later epochs skip reading and decoding.
@@ -79,7 +78,7 @@ def make_dataset(
         raise ValueError(f"{len(paths)} files but {len(parts[1])} labels")
     dataset = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
 
-    def decode(path, *label):
+    def read_and_decode(path, *label):
         image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
         same = tf.reduce_all(tf.shape(image)[:2] == IMAGE_SIZE)
         image = tf.cond(
@@ -89,13 +88,13 @@ def make_dataset(
         return (image, *label) if label else image
 
     if cache:  # decode once, then shuffle the decoded images
-        dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
+        dataset = dataset.map(read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
     if shuffle:
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
     if not cache:
-        dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = dataset.map(read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = augment_batches(dataset.batch(batch_size), augment, num_classes, seed, one_hot)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
