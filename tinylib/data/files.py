@@ -89,7 +89,7 @@ def remove_leftovers(parent: Path, name: str) -> list[Path]:
                 continue
             found = owner.search(entry.name)
             if found and found["host"] == host:
-                dead = not _process_alive(int(found["pid"]))
+                dead = not process_alive(int(found["pid"]))
             else:
                 dead = time.time() - _last_touched(Path(entry.path)) > ABANDONED_AFTER_S
             if dead:
@@ -98,7 +98,8 @@ def remove_leftovers(parent: Path, name: str) -> list[Path]:
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True unless process `pid` of this machine is known to have ended (unsure: True)."""
     if pid == os.getpid() or os.name == "nt":  # on Windows, signal 0 would be a Ctrl-C: keep the folder
         return True
     try:
