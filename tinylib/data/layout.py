@@ -120,7 +120,7 @@ def _hint_root(root: Path) -> str:
 def read_layout(root: str | os.PathLike) -> DatasetInfo:
     """Parse the dataset under `root` (the folder holding wnids.txt). Reads only the text
     files and directory listings, never the images, so it takes well under a second even
-    for the full 120,000-image dataset."""
+    for the full 120,000-image dataset. Raises LayoutError saying what is missing or wrong."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise LayoutError(
@@ -128,21 +128,45 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         )
     if not (root / "wnids.txt").is_file():
         raise LayoutError(f"no wnids.txt under {root}{_hint_root(root)}")
+    wnids, full_words = _read_classes(root)
+    train_files, train_labels, train_boxes = _read_train(root, wnids)
+    if not train_files and not (root / "val" / "val_annotations.txt").is_file():
+        raise LayoutError(
+            f"no train/<wnid>/images/ and no val/val_annotations.txt under {root}; is the archive fully extracted?"
+        )
+    val_files, val_labels, val_boxes = _read_val(root, {wnid: i for i, wnid in enumerate(wnids)})
+    return DatasetInfo(
+        root=root,
+        wnids=wnids,
+        names=tuple(entry.split(",")[0].strip() for entry in full_words),
+        words=full_words,
+        train_files=tuple(train_files),
+        train_labels=np.asarray(train_labels, np.int32),
+        train_boxes=np.asarray(train_boxes, np.int32).reshape(-1, 4),
+        val_files=tuple(val_files),
+        val_labels=np.asarray(val_labels, np.int32),
+        val_boxes=np.asarray(val_boxes, np.int32).reshape(-1, 4),
+        test_files=tuple(_images_in(root / "test" / "images")),
+    )
+
+
+def _read_classes(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(wnids in label order, their words.txt entries; the wnid itself where it has none)."""
     wnids = tuple(fields[0] for fields in read_fields(root / "wnids.txt"))
     if len(set(wnids)) != len(wnids):
         raise LayoutError(f"{root / 'wnids.txt'} lists a class id twice")
-    index = {wnid: i for i, wnid in enumerate(wnids)}
-
     words = {}
     if (root / "words.txt").is_file():
+        known = set(wnids)
         words = {
             fields[0]: fields[1]
             for fields in read_fields(root / "words.txt")
-            if len(fields) >= 2 and fields[0] in index
+            if len(fields) >= 2 and fields[0] in known
         }
-    full_words = tuple(words.get(wnid, wnid) for wnid in wnids)
-    names = tuple(entry.split(",")[0].strip() for entry in full_words)
+    return wnids, tuple(words.get(wnid, wnid) for wnid in wnids)
 
+
+def _read_train(root: Path, wnids: tuple[str, ...]) -> tuple[list[Path], list[int], list[list[int]]]:
     train_files, train_labels, train_boxes = [], [], []
     for label, wnid in enumerate(wnids):
         folder = root / "train" / wnid
@@ -154,44 +178,31 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         train_files += images
         train_labels += [label] * len(images)
         train_boxes += [boxes.get(path.name, [-1, -1, -1, -1]) for path in images]
-    if not train_files and not (root / "val" / "val_annotations.txt").is_file():
-        raise LayoutError(
-            f"no train/<wnid>/images/ and no val/val_annotations.txt under {root}; is the archive fully extracted?"
-        )
+    return train_files, train_labels, train_boxes
 
+
+def _read_val(root: Path, index: dict[str, int]) -> tuple[list[Path], list[int], list[list[int]]]:
     val_files, val_labels, val_boxes = [], [], []
     annotations = root / "val" / "val_annotations.txt"
-    if annotations.is_file():
-        present = {path.name for path in _images_in(root / "val" / "images")}
-        missing = []
-        for number, fields in enumerate(read_fields(annotations), start=1):
-            if len(fields) < 6:
-                raise LayoutError(f"{annotations}:{number}: expected file, wnid, x0, y0, x1, y1 separated by tabs")
-            name, wnid = fields[0], fields[1]
-            if wnid not in index:
-                raise LayoutError(f"{annotations}:{number}: class {wnid} is not in wnids.txt")
-            if name not in present:
-                missing.append(name)
-                continue
-            val_files.append(root / "val" / "images" / name)
-            val_labels.append(index[wnid])
-            val_boxes.append(_parse_box(fields[2:6], f"{annotations}:{number}"))
-        if missing:
-            raise LayoutError(
-                f"{len(missing)} images listed in {annotations} are missing from val/images (first: {missing[0]}); "
-                "re-extract the archive with `tinylib data prepare`"
-            )
-
-    return DatasetInfo(
-        root=root,
-        wnids=wnids,
-        names=names,
-        words=full_words,
-        train_files=tuple(train_files),
-        train_labels=np.asarray(train_labels, np.int32),
-        train_boxes=np.asarray(train_boxes, np.int32).reshape(-1, 4),
-        val_files=tuple(val_files),
-        val_labels=np.asarray(val_labels, np.int32),
-        val_boxes=np.asarray(val_boxes, np.int32).reshape(-1, 4),
-        test_files=tuple(_images_in(root / "test" / "images")),
-    )
+    if not annotations.is_file():
+        return val_files, val_labels, val_boxes
+    present = {path.name for path in _images_in(root / "val" / "images")}
+    missing = []
+    for number, fields in enumerate(read_fields(annotations), start=1):
+        if len(fields) < 6:
+            raise LayoutError(f"{annotations}:{number}: expected file, wnid, x0, y0, x1, y1 separated by tabs")
+        name, wnid = fields[0], fields[1]
+        if wnid not in index:
+            raise LayoutError(f"{annotations}:{number}: class {wnid} is not in wnids.txt")
+        if name not in present:
+            missing.append(name)
+            continue
+        val_files.append(root / "val" / "images" / name)
+        val_labels.append(index[wnid])
+        val_boxes.append(_parse_box(fields[2:6], f"{annotations}:{number}"))
+    if missing:
+        raise LayoutError(
+            f"{len(missing)} images listed in {annotations} are missing from val/images (first: {missing[0]}); "
+            "re-extract the archive with `tinylib data prepare`"
+        )
+    return val_files, val_labels, val_boxes

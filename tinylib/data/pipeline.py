@@ -54,10 +54,10 @@ def make_dataset(
     [0, 1] -> prefetch. Yields images (B, 64, 64, 3), or (images, labels) with labels:
     int32 (B,), or one-hot float32 (B, num_classes) when one_hot=True or augment="strong".
 
-    Geometry: made for the dataset's 64x64 files, which pass unchanged (the same pixels as
-    `tinylib.data.images.decode`). Any other size is squashed to 64x64 (bilinear), alpha is
-    dropped and EXIF orientation ignored: this is the taught TensorFlow path, not a photo
-    decoder; decode photos with `tinylib.data.decode` (centre crop) or `load_images`.
+    Geometry: made for the dataset's 64x64 files, which are not resized (TensorFlow's JPEG
+    decoder may differ from PIL's by a level here and there). Any other size is squashed to
+    64x64 (bilinear), alpha dropped, EXIF orientation ignored: this is the taught TensorFlow
+    path, not a photo decoder; photos go through `tinylib.data.decode` (centre crop).
 
     augment: "none", "flip_crop" or "strong" (`tinylib.data.augment`; needs the TensorFlow
     backend here, any backend with `PackedBatches`). cache=True keeps the decoded uint8
@@ -78,25 +78,29 @@ def make_dataset(
         raise ValueError(f"{len(paths)} files but {len(parts[1])} labels")
     dataset = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
 
-    def read_and_decode(path, *label):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        same = tf.reduce_all(tf.shape(image)[:2] == IMAGE_SIZE)
-        image = tf.cond(
-            same, lambda: image, lambda: tf.cast(tf.round(tf.image.resize(image, (IMAGE_SIZE, IMAGE_SIZE))), tf.uint8)
-        )
-        image = tf.ensure_shape(image, (IMAGE_SIZE, IMAGE_SIZE, 3))
-        return (image, *label) if label else image
-
     if cache:  # decode once, then shuffle the decoded images
-        dataset = dataset.map(read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
+        dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
     if shuffle:
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
     if not cache:
-        dataset = dataset.map(read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = augment_batches(dataset.batch(batch_size), augment, num_classes, seed, one_hot)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _read_and_decode(path, *label):
+    """tf.data map: a file path [and its label] to uint8 (64, 64, 3) [and the label]."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    same = tf.reduce_all(tf.shape(image)[:2] == IMAGE_SIZE)
+    image = tf.cond(
+        same, lambda: image, lambda: tf.cast(tf.round(tf.image.resize(image, (IMAGE_SIZE, IMAGE_SIZE))), tf.uint8)
+    )
+    image = tf.ensure_shape(image, (IMAGE_SIZE, IMAGE_SIZE, 3))
+    return (image, *label) if label else image
 
 
 def augment_batches(dataset, augment: str = "none", num_classes: int | None = None, seed: int = 0, one_hot=False):
