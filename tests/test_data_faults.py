@@ -356,3 +356,16 @@ def test_a_disk_that_fills_up_while_packing_is_one_line_and_leaves_nothing(datas
     with pytest.raises(NotEnoughSpaceError, match=r"filled up while writing the packed cache; nothing was kept"):
         pack(dataset, progress=False)
     assert not (dataset / "packed").exists() and _leftovers(dataset) == []
+
+
+def test_a_disk_that_fills_up_while_generating_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    from tinylib.data import synthetic
+
+    def full(build, spec, workers, progress):
+        (build / "wnids.txt").write_text("s00000000\n")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(synthetic, "_write_dataset", full)
+    with pytest.raises(NotEnoughSpaceError, match=r"filled up while writing the synthetic dataset; nothing was kept"):
+        make_synthetic(tmp_path / "synthetic", num_classes=2, train_per_class=2, val_per_class=1, progress=False)
+    assert list(tmp_path.iterdir()) == []

@@ -130,7 +130,10 @@ def make_synthetic(
     root.parent.mkdir(parents=True, exist_ok=True)
     build = files.partial_folder(root.parent, root.name)
     try:
-        _write_dataset(build, spec, workers, progress)
+        with files.disk_full_as_one_line(
+            root.parent, "the synthetic dataset", "free some space, or pass another folder"
+        ):
+            _write_dataset(build, spec, workers, progress)
         try:
             os.replace(build, root)
         except OSError:  # another process (e.g. a second worker) finished the same dataset first
