@@ -28,6 +28,7 @@ from tinylib.data.drawing import HARD_KINDS, render_image, synthetic_classes
 MANIFEST = "synthetic.json"
 DIFFICULTY_FILE = "difficulty.tsv"
 GENERATOR_VERSION = 1
+FULL_DISK_FIX = "free some space, or pass another folder"
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,11 @@ def make_synthetic(
     is. The dataset is built in a temporary sibling folder and renamed into place, so an
     interrupted run never leaves a half-written dataset that looks complete (the next run
     removes its folder; worker processes exit with their parent). An existing `root` with
-    other content is never touched: an error says what to do instead. Returns the root.
-    """
+    other content is never touched: an error says what to do instead. Returns the root."""
+    synthetic_classes(num_classes)  # validates num_classes
     spec = SyntheticSpec(
         num_classes, train_per_class, val_per_class, test_per_class, seed, hard_fraction, grayscale_fraction
     )
-    synthetic_classes(num_classes)  # validates num_classes
     if min(train_per_class, val_per_class, test_per_class) < 0:
         raise ValueError("image counts per class must be >= 0")
     root = Path(root).expanduser() if root is not None else runtime.data_dir() / default_name(spec)
@@ -130,9 +130,7 @@ def make_synthetic(
     root.parent.mkdir(parents=True, exist_ok=True)
     build = files.partial_folder(root.parent, root.name)
     try:
-        with files.disk_full_as_one_line(
-            root.parent, "the synthetic dataset", "free some space, or pass another folder"
-        ):
+        with files.disk_full_as_one_line(root.parent, "the synthetic dataset", FULL_DISK_FIX):
             _write_dataset(build, spec, workers, progress)
         try:
             os.replace(build, root)
