@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import tinylib
-from tinylib.data import load_packed, make_dataset, pack, packed_dataset, prepare, read_layout
-from tinylib.data.packed import PackedBatches
+from tinylib.data import PackedBatches, load_packed, make_dataset, pack, packed_dataset, prepare, read_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tinylib.cli import main
-from tinylib.data.pipeline import decode_image
+from tinylib.data import decode
 from tinylib.export import export
 from tinylib.predict import load_export, predict_files
 
@@ -209,7 +209,7 @@ def test_predict_reads_odd_files_and_survives_a_broken_one(trained, exports, val
     from_workdir = predict_files(trained[1], files)
     assert "error" in from_workdir[1] and [len(r["top"]) for r in (from_workdir[0], from_workdir[2])] == [4, 4]
     assert lines[1].endswith(from_workdir[0]["top"][0][0]) and lines[5].endswith(from_workdir[2]["top"][0][0])
-    assert decode_image(png).shape == decode_image(gray).shape == (64, 64, 3)
+    assert decode(png).shape == decode(gray).shape == (64, 64, 3)
     from_export = predict_files(exports["tflite"], files, test_time_flip=True)
     flipped = predict_files(trained[1], files, test_time_flip=True)
     for ours, theirs in zip(from_export, flipped):

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tinylib.data import is_fresh, load_images, load_packed, pack, packed_dataset, read_layout
-from tinylib.data.packed import PackedBatches, read_manifest
+from tinylib.data.packed import read_manifest
+from tinylib.data.py_dataset import PackedBatches
 
 
 @pytest.fixture
@@ -114,7 +115,6 @@ def test_cli_pack(dataset, capsys):
 
 def test_a_read_only_dataset_gets_a_clear_message(dataset, tmp_path, capsys, monkeypatch):
     from tinylib.cli import main
-    from tinylib.data import packed
 
     real_mkdtemp = tempfile.mkdtemp
 
@@ -123,7 +123,7 @@ def test_a_read_only_dataset_gets_a_clear_message(dataset, tmp_path, capsys, mon
             raise PermissionError(13, "Permission denied", str(dir))
         return real_mkdtemp(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(packed.tempfile, "mkdtemp", read_only)
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
     assert main(["data", "pack", str(dataset), "--quiet"]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith(f"tinylib: error: cannot write the packed cache in {dataset}") and "--folder" in error
@@ -138,11 +138,11 @@ def test_two_processes_packing_at_once_keep_the_first_cache(dataset, monkeypatch
 
     original = packed_module._write_split
 
-    def other_process_finishes_first(build, info, split, workers, bar):
+    def other_process_finishes_first(build, info, split, *rest):
         monkeypatch.setattr(packed_module, "_write_split", original)
         first = pack(dataset, progress=False)  # the other worker
         other_process_finishes_first.inode = first.stat().st_ino
-        original(build, info, split, workers, bar)
+        original(build, info, split, *rest)
 
     monkeypatch.setattr(packed_module, "_write_split", other_process_finishes_first)
     folder = pack(dataset, progress=False)

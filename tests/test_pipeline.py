@@ -56,10 +56,12 @@ def test_grayscale_files_get_three_channels(synthetic_root):
 
 
 def test_load_images_resizes_other_sizes_and_modes(tmp_path):
-    Image.new("RGBA", (100, 80), (255, 0, 0, 128)).save(tmp_path / "odd.png")
-    images = load_images([tmp_path / "odd.png"])
-    assert images.shape == (1, 64, 64, 3)
+    Image.new("RGBA", (100, 80), (255, 0, 0, 255)).save(tmp_path / "odd.png")
+    Image.new("RGBA", (100, 80), (255, 0, 0, 128)).save(tmp_path / "half.png")
+    images = load_images([tmp_path / "odd.png", tmp_path / "half.png"])
+    assert images.shape == (2, 64, 64, 3)
     assert tuple(images[0, 10, 10]) == (255, 0, 0)
+    assert tuple(images[1, 10, 10]) == (255, 127, 127)  # half-transparent red over white, as a viewer shows it
     assert load_images([]).shape == (0, 64, 64, 3)
 
 

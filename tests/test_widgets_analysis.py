@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from tinylib import analysis
+from tinylib.data import decode
 from tinylib.inference import predict_probabilities
 from tinylib.models import resnet
-from tinylib.widgets import MistakeBrowser, UploadPredictor, prepare_photo
+from tinylib.widgets import MistakeBrowser, UploadPredictor, uploaded_files
 
 NAMES = ("cat", "dog", "fox")
 PROBABILITIES = np.array(
@@ -44,20 +45,20 @@ def _halves(left, right, size=(80, 40)) -> np.ndarray:
 
 
 def test_photo_modes_become_64x64_rgb():
-    grey = prepare_photo(_encoded(Image.new("L", (120, 90), 100), "PNG"))
+    grey = decode(_encoded(Image.new("L", (120, 90), 100), "PNG"))
     assert grey.shape == (64, 64, 3) and grey.dtype == np.uint8 and np.all(grey == 100)
     rgba = np.zeros((64, 64, 4), np.uint8)
     rgba[:, :32] = (0, 0, 255, 255)  # opaque blue left, transparent right -> white
-    photo = prepare_photo(_encoded(Image.fromarray(rgba, "RGBA"), "PNG"))
+    photo = decode(_encoded(Image.fromarray(rgba, "RGBA"), "PNG"))
     assert photo[10, 10].tolist() == [0, 0, 255] and photo[10, 50].tolist() == [255, 255, 255]
-    cmyk = prepare_photo(_encoded(Image.new("CMYK", (64, 64), (0, 255, 255, 0)), "JPEG", quality=95))
+    cmyk = decode(_encoded(Image.new("CMYK", (64, 64), (0, 255, 255, 0)), "JPEG", quality=95))
     assert cmyk[32, 32, 0] > 200 and cmyk[32, 32, 1:].max() < 60  # red
     palette = Image.new("P", (50, 50), 1)
     palette.putpalette([0, 0, 0, 0, 200, 0] + [0] * 762)
-    assert prepare_photo(_encoded(palette, "GIF"))[5, 5].tolist() == [0, 200, 0]
+    assert decode(_encoded(palette, "GIF"))[5, 5].tolist() == [0, 200, 0]
     transparent = Image.new("P", (50, 50), 1)
     transparent.putpalette([0, 0, 0, 0, 200, 0] + [0] * 762)
-    assert prepare_photo(_encoded(transparent, "PNG", transparency=1))[5, 5].tolist() == [255, 255, 255]
+    assert decode(_encoded(transparent, "PNG", transparency=1))[5, 5].tolist() == [255, 255, 255]
 
 
 def test_sixteen_bit_greys_are_scaled_not_clipped():
@@ -65,33 +66,33 @@ def test_sixteen_bit_greys_are_scaled_not_clipped():
     values[:, :32], values[:, 32:] = 65535, 32768
     image = Image.fromarray(values)
     assert image.mode == "I;16"
-    photo = prepare_photo(_encoded(image, "PNG"))
+    photo = decode(_encoded(image, "PNG"))
     assert photo[10, 10].tolist() == [255, 255, 255] and photo[10, 50].tolist() == [128, 128, 128]
     wide = Image.fromarray(values.astype(np.int32))  # mode "I", as some 16-bit TIFFs open
-    assert prepare_photo(wide)[10, 50].tolist() == [128, 128, 128]
+    assert decode(wide)[10, 50].tolist() == [128, 128, 128]
 
 
 def test_exif_orientation_is_applied_and_the_centre_square_kept():
     image = Image.fromarray(_halves((255, 0, 0), (0, 0, 255)))  # stored: red left, blue right (80x40)
     exif = image.getexif()
     exif[0x0112] = 6  # "rotate 90 degrees clockwise to display": the left edge becomes the top
-    photo = prepare_photo(_encoded(image, "JPEG", exif=exif.tobytes(), quality=95))
+    photo = decode(_encoded(image, "JPEG", exif=exif.tobytes(), quality=95))
     assert photo.shape == (64, 64, 3)
     assert photo[2, 32, 0] > 200 and photo[2, 32, 2] < 60  # top: red
     assert photo[61, 32, 2] > 200 and photo[61, 32, 0] < 60  # bottom: blue
-    upright = prepare_photo(Image.fromarray(_halves((255, 0, 0), (0, 0, 255))))  # no EXIF: centre crop, sides kept
+    upright = decode(Image.fromarray(_halves((255, 0, 0), (0, 0, 255))))  # no EXIF: centre crop, sides kept
     assert upright[32, 2].tolist() == [255, 0, 0] and upright[32, 61].tolist() == [0, 0, 255]
 
 
 def test_a_file_that_is_not_an_image_gets_a_clear_error(tmp_path):
     with pytest.raises(
-        ValueError, match=r"the uploaded file is not an image .*b'hello, this '.*upload a photo as JPEG"
+        ValueError, match=r"the uploaded file does not decode .*26 bytes starting b'hello, t'.*re-save it as JPEG"
     ):
-        prepare_photo(b"hello, this is a text file")
+        decode(b"hello, this is a text file")
     notes = tmp_path / "notes.txt"
     notes.write_text("not a picture")
-    with pytest.raises(ValueError, match=f"{notes} is not an image this kit can read"):
-        prepare_photo(notes)
+    with pytest.raises(ValueError, match=f"{notes} does not decode"):
+        decode(notes)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_upload_predictor_names_the_top_five(model, tmp_path):
     photo = tmp_path / "photo.png"
     Image.fromarray(_halves((250, 120, 0), (0, 90, 200), size=(300, 200))).save(photo)
     ranked = predictor.predict(photo)
-    probabilities = predict_probabilities(model, prepare_photo(photo)[None])[0]
+    probabilities = predict_probabilities(model, decode(photo)[None])[0]
     assert [name for name, _ in ranked] == [names[c] for c in np.argsort(-probabilities)[:5]]
     np.testing.assert_allclose([p for _, p in ranked], np.sort(probabilities)[::-1][:5], rtol=1e-5)
     figure = predictor.figure(photo.read_bytes())
@@ -130,7 +131,7 @@ def test_upload_widget_shows_predictions_and_explains_bad_files(model):
     upload("cat.png", _encoded(Image.new("RGB", (90, 90), (200, 50, 50)), "PNG"))
     assert isinstance(predictor.latest, list) and len(predictor.latest) == 3
     upload("essay.docx", b"PK\x03\x04 not a photo")
-    assert isinstance(predictor.latest, str) and predictor.latest.startswith("essay.docx: the uploaded file is not")
+    assert isinstance(predictor.latest, str) and predictor.latest.startswith("essay.docx does not decode")
 
 
 def test_mistake_browser_selections_and_pages(model):
@@ -162,3 +163,24 @@ def test_mistake_browser_widget_with_grad_cam():
     assert all(len(axis.images) == 2 for axis in figure.axes if axis.images)  # image + heat-map
     assert "Grad-CAM of the true class" in figure.get_suptitle()
     assert [label for label, _ in MistakeBrowser(RESULT)._build().children[1].options] == ["off"]
+
+
+def test_the_widget_and_tinylib_predict_see_the_same_pixels(model, tmp_path):
+    """One decoder: a non-square photo gets the same probabilities in the upload widget and in
+    `tinylib predict` (predict_files over the same model)."""
+    from tinylib.predict import Predictor, predict_files
+
+    rng = np.random.default_rng(3)
+    photo = tmp_path / "wide.jpg"
+    Image.fromarray(rng.integers(0, 256, (90, 170, 3), dtype=np.uint8)).save(photo, quality=90)
+    names = [f"class {c}" for c in range(6)]
+    from_widget = UploadPredictor(model, names, top=6).predict(photo.read_bytes(), "wide.jpg")
+    from_cli = predict_files(Predictor.from_model(model, tuple(names)), [photo], top=6)[0]["top"]
+    assert [name for name, _ in from_widget] == [name for name, _ in from_cli]
+    np.testing.assert_allclose([p for _, p in from_widget], [p for _, p in from_cli], rtol=1e-6)
+
+
+def test_uploaded_files_reads_ipywidgets_7_and_8_values():
+    version_8 = ({"name": "cat.png", "type": "image/png", "size": 3, "content": memoryview(b"abc")},)
+    version_7 = {"cat.png": {"metadata": {"name": "cat.png", "type": "image/png", "size": 3}, "content": b"abc"}}
+    assert uploaded_files(version_8) == uploaded_files(version_7) == [("cat.png", b"abc")]

@@ -1,70 +1,190 @@
-"""Nothing half-written: every file and folder the kit writes is built under a temporary name
-beside its target and renamed into place, so an interrupt at any moment leaves the previous
-good version (or nothing); leftovers of a killed process are recognised by its process id."""
+"""Nothing half-written, nothing left behind: files and folders are built under a temporary
+name beside their target and renamed into place; text is read as meant; OS clutter is ignored;
+leftovers of killed runs and full disks are handled.
+
+- `write_atomically` / `atomic_file` / `atomic_folder`: an interrupt at any moment leaves the
+  previous good version (or nothing), never a half-written one.
+- `read_text` / `read_text_lines`: text written by other tools (a UTF-8 byte-order mark,
+  Windows CRLF line ends, stray spaces, trailing blank lines) reads as it was meant.
+- `is_metadata`: files and folders that operating systems and tools leave in archives and
+  dataset trees (macOS `__MACOSX/`, `._*` AppleDouble files, `.DS_Store`; Windows
+  `Thumbs.db`, `desktop.ini`; Jupyter `.ipynb_checkpoints`) are never data.
+- `partial_folder`: a hidden build folder beside its destination, named after the process
+  that owns it, so the next run can remove what a killed run left (and never a live one's).
+- `check_free_space` / `disk_full_as_one_line`: a full disk is one line, before or while writing.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import secrets
 import shutil
+import socket
+import tempfile
+import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 
-PARTIAL = ".partial-"
-
-
-def partial_name(target: Path) -> Path:
-    """The temporary sibling `target` is built under: ".<name>.partial-<this process id>"."""
-    return target.with_name(f".{target.name}{PARTIAL}{os.getpid()}")
+METADATA_NAMES = frozenset({"__macosx", ".ds_store", "thumbs.db", "desktop.ini", ".ipynb_checkpoints"})
+ABANDONED_AFTER_S = 6 * 3600  # a build folder of another machine (or an older tinylib) untouched this long is dead
+SPACE_MARGIN = 64 * 2**20  # bytes kept free beyond an estimate
 
 
-def _alive(pid: int) -> bool:
+class NotEnoughSpaceError(ValueError):
+    """The disk has too little free space for what is about to be written (or filled up while writing)."""
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The whole text of a file written by any tool: UTF-8 with or without a byte-order mark
+    (or UTF-16 with one, as Windows Notepad saves "Unicode"). Raises ValueError naming the
+    file when it is not text in those encodings."""
+    data = Path(path).read_bytes()
+    try:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path} is not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start}) — "
+            "save it again as UTF-8 (plain text), or re-extract the dataset with `tinylib data prepare`"
+        ) from None
+
+
+def read_text_lines(path: str | os.PathLike) -> list[str]:
+    """The non-blank lines of a text file, each stripped of surrounding whitespace (so CRLF,
+    trailing spaces and blank lines vanish); see `read_text` for encodings."""
+    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+
+
+def read_fields(path: str | os.PathLike) -> list[list[str]]:
+    """The tab-separated fields of every non-blank line, each field stripped."""
+    return [[field.strip() for field in line.split("\t")] for line in read_text_lines(path)]
+
+
+def is_metadata(path: str | os.PathLike) -> bool:
+    """True when any part of `path` (a name, a relative path or a zip member) is OS or tool
+    clutter: `__MACOSX`, `._*`, `.DS_Store`, `Thumbs.db`, `desktop.ini`, `.ipynb_checkpoints`."""
+    parts = PurePath(str(path).replace("\\", "/")).parts
+    return any(part.lower() in METADATA_NAMES or part.startswith("._") for part in parts)
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
+def partial_folder(parent: Path, name: str, kind: str = "partial") -> Path:
+    """Make and return a hidden build folder `<parent>/.<name>.<kind>-<host>-<pid>-<random>`
+    after removing those an earlier, killed run left for the same name (`remove_leftovers`)."""
+    remove_leftovers(parent, name)
+    return Path(tempfile.mkdtemp(prefix=f".{name}.{kind}-{_host()}-{os.getpid()}-", dir=parent))
+
+
+def remove_leftovers(parent: Path, name: str) -> list[Path]:
+    """Remove `.<name>.partial-*` and `.<name>.stale-*` folders (and partial files) in `parent`
+    whose owner is dead: a process of this machine that no longer runs, or (another machine's, or one named
+    without an owner by older versions) untouched for 6 hours. A live owner's folder (a second
+    worker packing at the same time) is never touched. Returns the folders removed."""
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(partial|stale)-")
+    owner = re.compile(r"-(?P<host>[A-Za-z0-9]+)-(?P<pid>\d+)-[^-]+$")
+    host = _host()
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(parent) as entries:
+        for entry in entries:
+            if not pattern.match(entry.name):
+                continue
+            found = owner.search(entry.name)
+            if found and found["host"] == host:
+                dead = not process_alive(int(found["pid"]))
+            else:
+                dead = time.time() - _last_touched(Path(entry.path)) > ABANDONED_AFTER_S
+            if dead:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """True unless process `pid` of this machine is known to have ended (unsure: True)."""
+    if pid == os.getpid() or os.name == "nt":  # on Windows, signal 0 would be a Ctrl-C: keep the folder
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # exists, owned by someone else
+    except OSError:  # alive but another user's (PermissionError), or cannot tell: keep the folder
         return True
     return True
 
 
-def remove_leftovers(target: Path) -> list[Path]:
-    """Delete the temporary siblings of `target` left by processes that no longer run (a
-    kill -9, a closed notebook); those of running processes are kept. Returns what was removed."""
-    removed = []
-    prefix = f".{target.name}{PARTIAL}"
-    if not target.parent.is_dir():
-        return removed
-    for path in target.parent.iterdir():
-        pid = path.name.removeprefix(prefix)
-        if path.name.startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+def _last_touched(folder: Path) -> float:
+    times = [folder.stat().st_mtime]
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        times += [entry.stat(follow_symlinks=False).st_mtime for entry in entries]
+    return max(times)
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 2**20:,.0f} MB"
+
+
+def check_free_space(folder: Path, needed: int, what: str, fix: str, error: type[Exception] = NotEnoughSpaceError):
+    """Raise `error` (one line: what needs how much, how much is free, `fix`) unless the
+    filesystem holding `folder` (or its nearest existing parent) has `needed` bytes free
+    plus a 64 MB margin."""
+    probe = Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if needed + SPACE_MARGIN > free:
+        raise error(
+            f"not enough free space in {folder} for {what}: it needs about {_megabytes(needed + SPACE_MARGIN)}, "
+            f"{_megabytes(free)} are free — {fix}"
+        )
+
+
+@contextlib.contextmanager
+def disk_full_as_one_line(
+    folder: Path, what: str, fix: str, error: type[Exception] = NotEnoughSpaceError
+) -> Iterator[None]:
+    """Turn an OSError "no space left on device" (or "disk quota exceeded") raised inside the
+    block into `error` with one line; the caller's cleanup removes the partial output."""
+    try:
+        yield
+    except OSError as failure:
+        if failure.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise error(f"the disk holding {folder} filled up while writing {what}; nothing was kept — {fix}") from None
+
+
+def _partial_file(path: Path) -> Path:
+    """A hidden temporary name beside `path` that `remove_leftovers` recognises, keeping
+    `path`'s suffix for writers that check it (".keras", ".npz")."""
+    remove_leftovers(path.parent, path.name)
+    stamp = f"{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+    return path.with_name(f".{path.name}.partial-{stamp}{path.suffix}")
 
 
 def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
     """Write `text` (str as UTF-8, or bytes) to `path` under a temporary name in the same
     folder, flushed to disk, then renamed into place."""
-    path = Path(path)
-    temporary = partial_name(path)
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with atomic_file(path) as temporary, open(temporary, "wb") as handle:
+        handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path` to write (e.g. with `model.save`); on success it is
-    renamed to `path`, on any error (or interrupt) it is deleted and `path` is left as it was.
-    The temporary name keeps `path`'s suffix, for writers that check it (".keras")."""
+    renamed to `path`, on any error (or interrupt) it is deleted and `path` is left as it was."""
     path = Path(path)
-    temporary = path.with_name(f".{path.stem}{PARTIAL}{os.getpid()}{path.suffix}")
+    temporary = _partial_file(path)
     try:
         yield temporary
         os.replace(temporary, path)
@@ -76,20 +196,17 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 def atomic_folder(target: str | os.PathLike, replace: bool = False) -> Iterator[Path]:
     """Yield an empty temporary folder beside `target` to build in; on success it becomes
     `target` (an existing `target` is swapped out first when replace=True, else FileExistsError),
-    on any error it is deleted. Leftovers of killed processes are removed first."""
+    on any error it is deleted. Leftovers of killed runs are removed first."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(target)
-    build = partial_name(target)
-    shutil.rmtree(build, ignore_errors=True)
-    build.mkdir()
+    build = partial_folder(target.parent, target.name)
     try:
         yield build
         if target.exists():
             if not replace:
                 raise FileExistsError(f"{target} already exists")
-            old = target.with_name(f".{target.name}.old{PARTIAL}{os.getpid()}")
-            os.replace(target, old)
+            old = partial_folder(target.parent, target.name, "stale")
+            os.replace(target, old / target.name)
             shutil.rmtree(old, ignore_errors=True)
         os.replace(build, target)
     finally:

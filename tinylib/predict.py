@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinylib.data.pipeline import decode_image
+from tinylib.data.images import ImageDecodeError, decode
 from tinylib.export import check_finite, load_runner
 from tinylib.inference import predict_probabilities
 from tinylib.workdir import Workdir
@@ -95,10 +95,9 @@ def predict_files(
     results, images, readable = [], [], []
     for path in paths:
         try:
-            images.append(decode_image(path))
-        except Exception as error:  # PIL raises OSError, ValueError, SyntaxError... for bad files
-            message = " ".join(str(error).split()) or type(error).__name__
-            results.append({"path": str(path), "error": f"cannot read {path} as an image: {message}"})
+            images.append(decode(path))
+        except (ImageDecodeError, OSError) as error:  # the decoder's one line names the file
+            results.append({"path": str(path), "error": " ".join(str(error).split())})
             continue
         readable.append(len(results))
         results.append({"path": str(path)})

@@ -1,4 +1,4 @@
-"""Tiny ImageNet data: download, prepare, verify, the official layout, pipelines, packed cache.
+"""Tiny ImageNet data: download, prepare, verify, the official layout, one image decoder, pipelines, packed cache.
 
 Names that need Keras (`Augmenter`, `FlipCrop`, `PackedBatches`) load on first use, so
 ``import tinylib.data`` stays quick and never imports TensorFlow by itself.
@@ -7,16 +7,19 @@ Names that need Keras (`Augmenter`, `FlipCrop`, `PackedBatches`) load on first u
 import importlib
 
 from tinylib.data.archive import ArchiveError, extract, prepare, safe_members
+from tinylib.data.array_batches import packed_dataset
 from tinylib.data.download import DownloadError, download, file_md5
 from tinylib.data.drawing import synthetic_classes
+from tinylib.data.images import ImageDecodeError, decode
 from tinylib.data.layout import DatasetInfo, LayoutError, read_layout
-from tinylib.data.packed import is_fresh, load_packed, pack, packed_dataset
+from tinylib.data.packed import is_fresh, load_packed, pack
 from tinylib.data.pipeline import augment_batches, load_images, load_split, make_dataset, make_pipelines
 from tinylib.data.sources import dataset_for_profile
 from tinylib.data.synthetic import make_synthetic, read_difficulty, synthetic_for_profile
 from tinylib.data.verify import DatasetError, VerifyReport, verify
+from tinylib.files import NotEnoughSpaceError
 
-_LAZY = {"Augmenter": "augment", "FlipCrop": "augment", "PRESETS": "augment", "PackedBatches": "packed"}
+_LAZY = {"Augmenter": "augment", "FlipCrop": "augment", "PRESETS": "augment", "PackedBatches": "py_dataset"}
 
 __all__ = [
     "ArchiveError",
@@ -25,12 +28,15 @@ __all__ = [
     "DatasetInfo",
     "DownloadError",
     "FlipCrop",
+    "ImageDecodeError",
     "LayoutError",
+    "NotEnoughSpaceError",
     "PRESETS",
     "PackedBatches",
     "VerifyReport",
     "augment_batches",
     "dataset_for_profile",
+    "decode",
     "download",
     "extract",
     "file_md5",

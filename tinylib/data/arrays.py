@@ -81,11 +81,11 @@ def batches(
     if keras.config.backend() == "tensorflow":
         import tensorflow as tf
 
-        from tinylib.data.packed import packed_dataset
+        from tinylib.data.array_batches import packed_dataset
 
         options = tf.data.Options()  # each worker reads every batch and keeps its share
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
         return packed_dataset(images, labels, batch_size, augment, repeat=repeat, **common).with_options(options)
-    from tinylib.data.packed import PackedBatches
+    from tinylib.data.py_dataset import PackedBatches
 
     return PackedBatches(images, labels, batch_size, augment, **common)

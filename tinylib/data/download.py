@@ -152,36 +152,10 @@ def download(
         return _place_from_zip(Path(from_zip).expanduser(), target, size, md5, progress)
 
     part = target.with_name(target.name + ".part")
-    failures = []
+    failures: list[str] = []
     for url in mirrors:
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(backoff * 2 ** (attempt - 1))
-            try:
-                _fetch(url, part, size, timeout, progress)
-            except urllib.error.HTTPError as error:
-                if error.code == 416 and part.exists():  # nothing left to send: check what we have
-                    pass
-                elif 400 <= error.code < 500 and error.code not in (408, 429):
-                    failures.append(f"{url}: {_describe(error)}")
-                    break  # this mirror does not have the file: try the next one
-                else:
-                    failures.append(f"{url}: {_describe(error)}")
-                    continue
-            except (OSError, HTTPException) as error:  # refused, reset, timed out, cut short
-                failures.append(f"{url}: {_describe(error)}")
-                continue
-            received = part.stat().st_size if part.exists() else 0
-            if size is not None and received < size:
-                failures.append(f"{url}: connection closed after {received:,} of {size:,} bytes")
-                continue  # resume on the next attempt
-            problem = _mismatch(part, size, md5, progress)
-            if problem is None:
-                os.replace(part, target)
-                return target
-            part.unlink()  # complete but wrong bytes: discard them, never mix them into a resume
-            failures.append(f"{url}: downloaded file failed verification ({problem})")
-            break
+        if _try_mirror(url, part, target, size, md5, attempts, timeout, backoff, progress, failures):
+            return target
     tried = "; ".join(failures[-6:]) or "no mirrors given"
     raise DownloadError(
         f"could not download {filename} from any of {len(mirrors)} mirror(s) ({tried}). "
@@ -189,3 +163,37 @@ def download(
         f"then run `tinylib data download --from-zip PATH` (or `tinylib data prepare --from-zip PATH`); "
         f"running the same command again resumes from {part.name}"
     )
+
+
+def _try_mirror(url, part: Path, target: Path, size, md5, attempts, timeout, backoff, progress, failures) -> bool:
+    """Up to `attempts` tries of one mirror, resuming `part`; True once `target` is in place
+    and verified. Each failure is appended to `failures` as one line."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
+        try:
+            _fetch(url, part, size, timeout, progress)
+        except urllib.error.HTTPError as error:
+            if error.code == 416 and part.exists():  # nothing left to send: check what we have
+                pass
+            elif 400 <= error.code < 500 and error.code not in (408, 429):
+                failures.append(f"{url}: {_describe(error)}")
+                return False  # this mirror does not have the file: try the next one
+            else:
+                failures.append(f"{url}: {_describe(error)}")
+                continue
+        except (OSError, HTTPException) as error:  # refused, reset, timed out, cut short
+            failures.append(f"{url}: {_describe(error)}")
+            continue
+        received = part.stat().st_size if part.exists() else 0
+        if size is not None and received < size:
+            failures.append(f"{url}: connection closed after {received:,} of {size:,} bytes")
+            continue  # resume on the next attempt
+        problem = _mismatch(part, size, md5, progress)
+        if problem is None:
+            os.replace(part, target)
+            return True
+        part.unlink()  # complete but wrong bytes: discard them, never mix them into a resume
+        failures.append(f"{url}: downloaded file failed verification ({problem})")
+        return False
+    return False

@@ -9,6 +9,9 @@ The layout (official zip, the 10-class sample, the 20-class zip and the syntheti
     val/images/val_<k>.JPEG                 validation images (one flat folder)
     val/val_annotations.txt                 file<TAB>wnid<TAB>x0<TAB>y0<TAB>x1<TAB>y1
     test/images/test_<k>.JPEG               unlabeled test images
+
+Text files are read as other tools write them (BOM, CRLF, stray spaces: `files.read_text`)
+and OS clutter (`._*` AppleDouble files, `__MACOSX/`, `.DS_Store`...) is never an image.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from tinylib.files import is_metadata, read_fields
 
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
@@ -87,12 +92,13 @@ def _images_in(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     with os.scandir(folder) as entries:
-        found = [Path(entry.path) for entry in entries if entry.name.lower().endswith(IMAGE_SUFFIXES)]
+        found = [Path(entry.path) for entry in entries if is_image_name(entry.name)]
     return sorted(found, key=_natural_key)
 
 
-def _read_lines(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def is_image_name(name: str) -> bool:
+    """True for a dataset image file name (.JPEG, .jpg, .png; not an AppleDouble `._*` twin)."""
+    return name.lower().endswith(IMAGE_SUFFIXES) and not is_metadata(name)
 
 
 def _parse_box(fields: list[str], where: str) -> list[int]:
@@ -103,7 +109,9 @@ def _parse_box(fields: list[str], where: str) -> list[int]:
 
 
 def _hint_root(root: Path) -> str:
-    children = [child for child in root.iterdir() if (child / "wnids.txt").is_file()] if root.is_dir() else []
+    children = (
+        [c for c in root.iterdir() if not is_metadata(c.name) and (c / "wnids.txt").is_file()] if root.is_dir() else []
+    )
     if children:
         return f"; did you mean {children[0]}?"
     return " — run `tinylib data prepare`, or pass the folder that contains wnids.txt"
@@ -112,7 +120,7 @@ def _hint_root(root: Path) -> str:
 def read_layout(root: str | os.PathLike) -> DatasetInfo:
     """Parse the dataset under `root` (the folder holding wnids.txt). Reads only the text
     files and directory listings, never the images, so it takes well under a second even
-    for the full 120,000-image dataset."""
+    for the full 120,000-image dataset. Raises LayoutError saying what is missing or wrong."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise LayoutError(
@@ -120,64 +128,17 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         )
     if not (root / "wnids.txt").is_file():
         raise LayoutError(f"no wnids.txt under {root}{_hint_root(root)}")
-    wnids = tuple(line[0].strip() for line in _read_lines(root / "wnids.txt"))
-    if len(set(wnids)) != len(wnids):
-        raise LayoutError(f"{root / 'wnids.txt'} lists a class id twice")
-    index = {wnid: i for i, wnid in enumerate(wnids)}
-
-    words = {}
-    if (root / "words.txt").is_file():
-        words = {
-            fields[0]: fields[1].strip()
-            for fields in _read_lines(root / "words.txt")
-            if len(fields) >= 2 and fields[0] in index
-        }
-    full_words = tuple(words.get(wnid, wnid) for wnid in wnids)
-    names = tuple(entry.split(",")[0].strip() for entry in full_words)
-
-    train_files, train_labels, train_boxes = [], [], []
-    for label, wnid in enumerate(wnids):
-        folder = root / "train" / wnid
-        images = _images_in(folder / "images")
-        boxes_file = folder / f"{wnid}_boxes.txt"
-        boxes = {}
-        if boxes_file.is_file():
-            boxes = {fields[0]: _parse_box(fields[1:5], str(boxes_file)) for fields in _read_lines(boxes_file)}
-        train_files += images
-        train_labels += [label] * len(images)
-        train_boxes += [boxes.get(path.name, [-1, -1, -1, -1]) for path in images]
+    wnids, full_words = _read_classes(root)
+    train_files, train_labels, train_boxes = _read_train(root, wnids)
     if not train_files and not (root / "val" / "val_annotations.txt").is_file():
         raise LayoutError(
             f"no train/<wnid>/images/ and no val/val_annotations.txt under {root}; is the archive fully extracted?"
         )
-
-    val_files, val_labels, val_boxes = [], [], []
-    annotations = root / "val" / "val_annotations.txt"
-    if annotations.is_file():
-        present = {path.name for path in _images_in(root / "val" / "images")}
-        missing = []
-        for number, fields in enumerate(_read_lines(annotations), start=1):
-            if len(fields) < 6:
-                raise LayoutError(f"{annotations}:{number}: expected file, wnid, x0, y0, x1, y1 separated by tabs")
-            name, wnid = fields[0], fields[1]
-            if wnid not in index:
-                raise LayoutError(f"{annotations}:{number}: class {wnid} is not in wnids.txt")
-            if name not in present:
-                missing.append(name)
-                continue
-            val_files.append(root / "val" / "images" / name)
-            val_labels.append(index[wnid])
-            val_boxes.append(_parse_box(fields[2:6], f"{annotations}:{number}"))
-        if missing:
-            raise LayoutError(
-                f"{len(missing)} images listed in {annotations} are missing from val/images (first: {missing[0]}); "
-                "re-extract the archive with `tinylib data prepare`"
-            )
-
+    val_files, val_labels, val_boxes = _read_val(root, {wnid: i for i, wnid in enumerate(wnids)})
     return DatasetInfo(
         root=root,
         wnids=wnids,
-        names=names,
+        names=tuple(entry.split(",")[0].strip() for entry in full_words),
         words=full_words,
         train_files=tuple(train_files),
         train_labels=np.asarray(train_labels, np.int32),
@@ -187,3 +148,61 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         val_boxes=np.asarray(val_boxes, np.int32).reshape(-1, 4),
         test_files=tuple(_images_in(root / "test" / "images")),
     )
+
+
+def _read_classes(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(wnids in label order, their words.txt entries; the wnid itself where it has none)."""
+    wnids = tuple(fields[0] for fields in read_fields(root / "wnids.txt"))
+    if len(set(wnids)) != len(wnids):
+        raise LayoutError(f"{root / 'wnids.txt'} lists a class id twice")
+    words = {}
+    if (root / "words.txt").is_file():
+        known = set(wnids)
+        words = {
+            fields[0]: fields[1]
+            for fields in read_fields(root / "words.txt")
+            if len(fields) >= 2 and fields[0] in known
+        }
+    return wnids, tuple(words.get(wnid, wnid) for wnid in wnids)
+
+
+def _read_train(root: Path, wnids: tuple[str, ...]) -> tuple[list[Path], list[int], list[list[int]]]:
+    train_files, train_labels, train_boxes = [], [], []
+    for label, wnid in enumerate(wnids):
+        folder = root / "train" / wnid
+        images = _images_in(folder / "images")
+        boxes_file = folder / f"{wnid}_boxes.txt"
+        boxes = {}
+        if boxes_file.is_file():
+            boxes = {fields[0]: _parse_box(fields[1:5], str(boxes_file)) for fields in read_fields(boxes_file)}
+        train_files += images
+        train_labels += [label] * len(images)
+        train_boxes += [boxes.get(path.name, [-1, -1, -1, -1]) for path in images]
+    return train_files, train_labels, train_boxes
+
+
+def _read_val(root: Path, index: dict[str, int]) -> tuple[list[Path], list[int], list[list[int]]]:
+    val_files, val_labels, val_boxes = [], [], []
+    annotations = root / "val" / "val_annotations.txt"
+    if not annotations.is_file():
+        return val_files, val_labels, val_boxes
+    present = {path.name for path in _images_in(root / "val" / "images")}
+    missing = []
+    for number, fields in enumerate(read_fields(annotations), start=1):
+        if len(fields) < 6:
+            raise LayoutError(f"{annotations}:{number}: expected file, wnid, x0, y0, x1, y1 separated by tabs")
+        name, wnid = fields[0], fields[1]
+        if wnid not in index:
+            raise LayoutError(f"{annotations}:{number}: class {wnid} is not in wnids.txt")
+        if name not in present:
+            missing.append(name)
+            continue
+        val_files.append(root / "val" / "images" / name)
+        val_labels.append(index[wnid])
+        val_boxes.append(_parse_box(fields[2:6], f"{annotations}:{number}"))
+    if missing:
+        raise LayoutError(
+            f"{len(missing)} images listed in {annotations} are missing from val/images (first: {missing[0]}); "
+            "re-extract the archive with `tinylib data prepare`"
+        )
+    return val_files, val_labels, val_boxes

@@ -1,7 +1,8 @@
 """Input pipelines: JPEG files to batches, as a taught tf.data path and as in-memory arrays.
 
 Images reach models as float32 in [0, 1], shape (batch, 64, 64, 3): grayscale JPEGs are
-expanded to three channels on decode.
+expanded to three channels on decode. In-memory arrays decode through the one decoder
+(`tinylib.data.images.decode`); the tf.data path decodes with TensorFlow, as taught.
 """
 
 from __future__ import annotations
@@ -12,29 +13,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from tinylib.data.images import IMAGE_SIZE, decode
 from tinylib.data.layout import DatasetInfo, read_layout
-
-IMAGE_SIZE = 64
-
-
-def decode_image(path: str | os.PathLike) -> np.ndarray:
-    """One image file of any size and mode as uint8 (64, 64, 3) RGB (PIL: convert, resize)."""
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-            image = image.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BILINEAR)
-        return np.asarray(image, dtype=np.uint8)
 
 
 def load_images(paths: Sequence[str | os.PathLike], workers: int | None = None) -> np.ndarray:
-    """Decode image files into uint8 (N, 64, 64, 3) RGB (grayscale -> 3 channels; other
-    sizes are resized). Decodes in threads: PIL releases the GIL while decoding."""
+    """Decode image files into uint8 (N, 64, 64, 3) RGB with `tinylib.data.images.decode`
+    (EXIF orientation, transparency over white, any mode to RGB, other sizes centre-cropped
+    and resized). Decodes in threads: PIL releases the GIL while decoding. Raises
+    ImageDecodeError naming the first file that cannot be decoded."""
     if len(paths) == 0:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
     with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
-        return np.stack(list(pool.map(decode_image, paths, chunksize=256)))
+        return np.stack(list(pool.map(decode, paths, chunksize=256)))
 
 
 def load_split(info: DatasetInfo, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +52,11 @@ def make_dataset(
     [0, 1] -> prefetch. Yields images (B, 64, 64, 3), or (images, labels) with labels:
     int32 (B,), or one-hot float32 (B, num_classes) when one_hot=True or augment="strong".
 
+    Geometry: made for the dataset's 64x64 files, which are not resized (TensorFlow's JPEG
+    decoder may differ from PIL's by a level here and there). Any other size is squashed to
+    64x64 (bilinear), alpha dropped, EXIF orientation ignored: this is the taught TensorFlow
+    path, not a photo decoder; photos go through `tinylib.data.decode` (centre crop).
+
     augment: "none", "flip_crop" or "strong" (`tinylib.data.augment`; needs the TensorFlow
     backend here, any backend with `PackedBatches`). cache=True keeps the decoded uint8
     images in memory after the first pass, so later epochs skip reading and decoding.
@@ -79,25 +76,29 @@ def make_dataset(
         raise ValueError(f"{len(paths)} files but {len(parts[1])} labels")
     dataset = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
 
-    def decode(path, *label):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-        same = tf.reduce_all(tf.shape(image)[:2] == IMAGE_SIZE)
-        image = tf.cond(
-            same, lambda: image, lambda: tf.cast(tf.round(tf.image.resize(image, (IMAGE_SIZE, IMAGE_SIZE))), tf.uint8)
-        )
-        image = tf.ensure_shape(image, (IMAGE_SIZE, IMAGE_SIZE, 3))
-        return (image, *label) if label else image
-
     if cache:  # decode once, then shuffle the decoded images
-        dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
+        dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
     if shuffle:
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
     if not cache:
-        dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = augment_batches(dataset.batch(batch_size), augment, num_classes, seed, one_hot)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _read_and_decode(path, *label):
+    """tf.data map: a file path [and its label] to uint8 (64, 64, 3) [and the label]."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    same = tf.reduce_all(tf.shape(image)[:2] == IMAGE_SIZE)
+    image = tf.cond(
+        same, lambda: image, lambda: tf.cast(tf.round(tf.image.resize(image, (IMAGE_SIZE, IMAGE_SIZE))), tf.uint8)
+    )
+    image = tf.ensure_shape(image, (IMAGE_SIZE, IMAGE_SIZE, 3))
+    return (image, *label) if label else image
 
 
 def augment_batches(dataset, augment: str = "none", num_classes: int | None = None, seed: int = 0, one_hot=False):

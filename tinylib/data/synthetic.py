@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,12 +21,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinylib import config
+from tinylib import config, files
 from tinylib.data.drawing import HARD_KINDS, render_image, synthetic_classes
 
 MANIFEST = "synthetic.json"
 DIFFICULTY_FILE = "difficulty.tsv"
 GENERATOR_VERSION = 1
+FULL_DISK_FIX = "free some space, or pass another folder"
 
 
 @dataclass(frozen=True)
@@ -111,29 +113,24 @@ def make_synthetic(
     ~/tinylib-data/synthetic-10c-500-50-50-s0, so different sizes never collide.
     Idempotent: if `root` already holds a dataset made with the same spec it is returned as
     is. The dataset is built in a temporary sibling folder and renamed into place, so an
-    interrupted run never leaves a half-written dataset that looks complete. An existing
-    `root` with other content is never touched: an error says what to do instead.
-    Returns the dataset root.
-    """
+    interrupted run never leaves a half-written dataset that looks complete (the next run
+    removes its folder; worker processes exit with their parent). An existing `root` with
+    other content is never touched: an error says what to do instead. Returns the root."""
+    synthetic_classes(num_classes)  # validates num_classes
     spec = SyntheticSpec(
         num_classes, train_per_class, val_per_class, test_per_class, seed, hard_fraction, grayscale_fraction
     )
-    synthetic_classes(num_classes)  # validates num_classes
     if min(train_per_class, val_per_class, test_per_class) < 0:
         raise ValueError("image counts per class must be >= 0")
     root = Path(root).expanduser() if root is not None else config.data_dir() / default_name(spec)
-    if root.exists():
-        existing = read_spec(root)
-        if existing == spec:
-            return root
-        found = "a synthetic dataset with another spec" if existing else "other files"
-        raise FileExistsError(
-            f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate"
-        )
+    files.remove_leftovers(root.parent, root.name)  # what a killed run left
+    if _already_made(root, spec):
+        return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{root.name}.partial-", dir=root.parent))
+    build = files.partial_folder(root.parent, root.name)
     try:
-        _write_dataset(build, spec, workers, progress)
+        with files.disk_full_as_one_line(root.parent, "the synthetic dataset", FULL_DISK_FIX):
+            _write_dataset(build, spec, workers, progress)
         try:
             os.replace(build, root)
         except OSError:  # another process (e.g. a second worker) finished the same dataset first
@@ -143,6 +140,18 @@ def make_synthetic(
         if build.exists():
             shutil.rmtree(build, ignore_errors=True)
     return root
+
+
+def _already_made(root: Path, spec: SyntheticSpec) -> bool:
+    """True when `root` holds this spec's dataset; False when it does not exist; otherwise
+    FileExistsError (other content is never touched)."""
+    if not root.exists():
+        return False
+    existing = read_spec(root)
+    if existing == spec:
+        return True
+    found = "a synthetic dataset with another spec" if existing else "other files"
+    raise FileExistsError(f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate")
 
 
 def default_name(spec: SyntheticSpec) -> str:
@@ -173,7 +182,7 @@ def _write_dataset(build: Path, spec: SyntheticSpec, workers: int | None, progre
     jobs = [(entry, spec.num_classes, str(build)) for entry in entries]
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers > 1 and len(jobs) > 200:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             results = list(_progress(pool.map(_render_entry, jobs, chunksize=64), len(jobs), progress))
     else:
         results = list(_progress(map(_render_entry, jobs), len(jobs), progress))
@@ -198,12 +207,25 @@ def _write_dataset(build: Path, spec: SyntheticSpec, workers: int | None, progre
     (build / MANIFEST).write_text(json.dumps({"generator": "tinylib.data.synthetic", **asdict(spec)}, indent=2) + "\n")
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as the process that made the pool is gone (killed with
+    SIGKILL it cannot stop its workers, which would otherwise wait for work forever)."""
+    forked = os.getppid() == parent  # else a forkserver started us: ask whether `parent` still runs
+
+    def watch() -> None:
+        while (os.getppid() == parent) if forked else files.process_alive(parent):
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def read_spec(root: str | os.PathLike) -> SyntheticSpec | None:
     """The spec a synthetic dataset was made with, or None if `root` is not one."""
     path = Path(root) / MANIFEST
     if not path.is_file():
         return None
-    fields = json.loads(path.read_text())
+    fields = json.loads(files.read_text(path))
     fields.pop("generator", None)
     try:
         return SyntheticSpec(**fields)
@@ -213,5 +235,5 @@ def read_spec(root: str | os.PathLike) -> SyntheticSpec | None:
 
 def read_difficulty(root: str | os.PathLike) -> dict[str, str]:
     """Map relative image path (e.g. "val/images/val_3.JPEG") -> "normal" or a HARD_KINDS entry."""
-    lines = (Path(root) / DIFFICULTY_FILE).read_text().splitlines()[1:]
-    return {path: difficulty for path, difficulty, _ in (line.split("\t") for line in lines)}
+    rows = files.read_fields(Path(root) / DIFFICULTY_FILE)[1:]
+    return {row[0]: row[1] for row in rows}

@@ -10,7 +10,6 @@ any problem.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -18,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from tinylib.data.layout import IMAGE_SUFFIXES, DatasetInfo, LayoutError, read_layout
-from tinylib.data.pipeline import IMAGE_SIZE
+from tinylib.data.images import IMAGE_SIZE, ImageDecodeError, open_image
+from tinylib.data.layout import DatasetInfo, LayoutError, is_image_name, read_layout
+from tinylib.files import is_metadata, read_fields
 
 # Counts of the official tiny-imagenet-200.zip (prepare checks them for that archive).
 OFFICIAL_COUNTS = {"classes": 200, "train_per_class": 500, "val_per_class": 50, "test": 10_000}
@@ -86,13 +85,12 @@ def _inspect(path: Path) -> tuple[str | None, str | None, str]:
         return None, f"cannot be read ({error.strerror})", ""
     digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # a truncated JPEG fails here ("image file is truncated")
-            if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-                return image.mode, f"is {image.size[0]}x{image.size[1]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}", digest
-            return image.mode, None, digest
-    except Exception as error:  # PIL raises OSError, SyntaxError, ValueError... for broken files
-        return None, f"does not decode ({error})", digest
+        image = open_image(data, str(path))  # the decoder packing uses: same verdict
+    except ImageDecodeError as error:
+        return None, error.reason, digest
+    if image.size != (IMAGE_SIZE, IMAGE_SIZE):
+        return image.mode, f"is {image.size[0]}x{image.size[1]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}", digest
+    return image.mode, None, digest
 
 
 def _box_problems(info: DatasetInfo, problems: list[str], degenerate: dict[str, list[Path]]) -> None:
@@ -113,12 +111,13 @@ def _box_problems(info: DatasetInfo, problems: list[str], degenerate: dict[str, 
 def _train_annotation_problems(info: DatasetInfo, problems: list[str]) -> None:
     root = info.root
     train = root / "train"
-    extra = sorted(p.name for p in train.iterdir() if p.is_dir() and p.name not in info.wnids) if train.is_dir() else []
+    folders = [p.name for p in train.iterdir() if p.is_dir() and not is_metadata(p.name)] if train.is_dir() else []
+    extra = sorted(name for name in folders if name not in info.wnids)
     if extra:
         problems.append(f"train/ has {len(extra)} class folder(s) not listed in wnids.txt (first: {extra[0]})")
     for wnid in info.wnids:
         folder = train / wnid
-        images = {p.name for p in (folder / "images").glob("*") if p.name.lower().endswith(IMAGE_SUFFIXES)}
+        images = {p.name for p in (folder / "images").glob("*") if is_image_name(p.name)}
         if not images:
             problems.append(f"train/{wnid}/images/ has no images, but {wnid} is listed in wnids.txt; {FIX}")
             continue
@@ -126,7 +125,7 @@ def _train_annotation_problems(info: DatasetInfo, problems: list[str]) -> None:
         if not boxes_file.is_file():
             problems.append(f"train/{wnid}/{wnid}_boxes.txt is missing; {FIX}")
             continue
-        listed = {line.split("\t")[0] for line in boxes_file.read_text(encoding="utf-8").splitlines() if line.strip()}
+        listed = {fields[0] for fields in read_fields(boxes_file)}
         missing, unboxed = sorted(listed - images), sorted(images - listed)
         if missing:
             problems.append(
@@ -146,9 +145,7 @@ def _val_problems(info: DatasetInfo, problems: list[str]) -> None:
         return
     labelled = {path.name for path in info.val_files}
     folder = info.root / "val" / "images"
-    unlabelled = (
-        sorted(p.name for p in folder.glob("*") if p.name.lower().endswith(IMAGE_SUFFIXES)) if folder.is_dir() else []
-    )
+    unlabelled = sorted(p.name for p in folder.glob("*") if is_image_name(p.name)) if folder.is_dir() else []
     unlabelled = [name for name in unlabelled if name not in labelled]
     if unlabelled:
         problems.append(

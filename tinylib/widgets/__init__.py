@@ -4,6 +4,6 @@ Grad-CAM, and predict your own photos. Each is a small object with a `figure(...
 object in a notebook cell shows the widget."""
 
 from tinylib.widgets.browsers import ClassBrowser, MistakeBrowser
-from tinylib.widgets.upload import UploadPredictor, prepare_photo, uploaded_files
+from tinylib.widgets.upload import UploadPredictor, uploaded_files
 
-__all__ = ["ClassBrowser", "MistakeBrowser", "UploadPredictor", "prepare_photo", "uploaded_files"]
+__all__ = ["ClassBrowser", "MistakeBrowser", "UploadPredictor", "uploaded_files"]

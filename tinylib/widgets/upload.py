@@ -3,55 +3,9 @@ over `tinylib.predict.Predictor`."""
 
 from __future__ import annotations
 
-import io
 import os
-from pathlib import Path
 
-import numpy as np
-
-PHOTO_HINT = "upload a photo as JPEG, PNG, GIF, BMP, TIFF or WebP"
-
-
-def _to_rgb(image):
-    """Any PIL mode -> 8-bit RGB: 16/32-bit grey scaled (not clipped), transparency over white."""
-    from PIL import Image
-
-    if image.mode.startswith("I") or image.mode == "F":  # 16-bit PNG/TIFF ("I;16", "I"), float ("F")
-        values = np.asarray(image, dtype=np.float64)
-        if image.mode == "F":
-            top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
-        else:
-            top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        grey = np.clip(np.round(values / top * 255), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey).convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
-    return image.convert("RGB")  # L, 1, P, CMYK, YCbCr, LAB, HSV, RGB
-
-
-def prepare_photo(photo, size: int = 64) -> np.ndarray:
-    """Any photo -> uint8 (size, size, 3) RGB as the models see it: turned upright by its EXIF
-    orientation, converted from any mode (L, P, RGBA, CMYK, 16-bit, ...), the centre square
-    cropped and resized. photo: file bytes, a path, or a PIL image. Raises ValueError, saying
-    what was found, for a file that is not an image."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if isinstance(photo, Image.Image):
-        image = photo
-    else:
-        data = bytes(photo) if isinstance(photo, (bytes, bytearray, memoryview)) else Path(photo).read_bytes()
-        what = "the uploaded file" if isinstance(photo, (bytes, bytearray, memoryview)) else str(photo)
-        try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
-        except (UnidentifiedImageError, OSError, SyntaxError) as error:
-            raise ValueError(
-                f"{what} is not an image this kit can read ({len(data)} bytes starting {data[:12]!r}; {error}): "
-                f"{PHOTO_HINT}"
-            ) from None
-    image = _to_rgb(ImageOps.exif_transpose(image))
-    return np.asarray(ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS), np.uint8)
+from tinylib.data.images import decode
 
 
 def uploaded_files(value) -> list[tuple[str, bytes]]:
@@ -87,15 +41,17 @@ class UploadPredictor:
         self.latest: list[tuple[str, float]] | str | None = None  # the last upload's top-k, or why it failed
         self._widget = None
 
-    def predict(self, photo) -> list[tuple[str, float]]:
-        """The top-k (class name, probability) for a photo (bytes, path or PIL image), most probable first."""
-        return self.predictor.ranked(self.predictor.predict(prepare_photo(photo)[None])[0], self.top)
+    def predict(self, photo, name: str | None = None) -> list[tuple[str, float]]:
+        """The top-k (class name, probability) for a photo (bytes, path or PIL image), most
+        probable first, decoded by the kit's one decoder (`tinylib.data.decode`), as
+        `tinylib predict` does. Raises ImageDecodeError (a ValueError) naming `name`."""
+        return self.predictor.ranked(self.predictor.predict(decode(photo, name=name)[None])[0], self.top)
 
-    def figure(self, photo):
+    def figure(self, photo, name: str | None = None):
         """The photo as the model sees it (64x64) beside a bar chart of its top-k classes."""
         from matplotlib.figure import Figure
 
-        image, ranked = prepare_photo(photo), self.predict(photo)
+        image, ranked = decode(photo, name=name), self.predict(photo, name)
         self.latest = ranked
         figure = Figure(figsize=(8, 2.6), layout="constrained")
         picture, bars = figure.subplots(1, 2, width_ratios=[1, 2.2])
@@ -119,9 +75,9 @@ class UploadPredictor:
             output.clear_output(wait=True)
             for name, content in uploaded_files(value):
                 try:
-                    display(self.figure(content))
-                except ValueError as error:
-                    self.latest = f"{name}: {error}"
+                    display(self.figure(content, name))
+                except ValueError as error:  # the decoder's one line, naming the file
+                    self.latest = str(error)
                     print(self.latest)
 
     @property
