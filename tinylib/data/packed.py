@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinylib import __version__, files
+from tinylib import __version__, config, files
 from tinylib.data.images import IMAGE_SIZE, ImageDecodeError, decode
 from tinylib.data.layout import DatasetInfo, read_layout
 from tinylib.data.verify import DatasetError
@@ -57,8 +57,23 @@ def fingerprint(info: DatasetInfo) -> str:
     return digest.hexdigest()
 
 
+def writable(folder: Path) -> bool:
+    """True when this process may create files in `folder` (False on a read-only mount, e.g.
+    Kaggle's /kaggle/input, even for root)."""
+    return os.access(folder, os.W_OK)
+
+
 def pack_folder(root: str | os.PathLike) -> Path:
-    return Path(root).expanduser() / PACK_FOLDER
+    """Where the packed cache of the dataset under `root` lives, with nothing to pass: ROOT/packed
+    when it exists or ROOT is writable; for a read-only dataset (Kaggle's /kaggle/input, a
+    shared drive), $TINYLIB_DATA/cache/<name>-<hash of ROOT's path>. Its manifest keeps the
+    dataset's fingerprint, so a changed dataset is packed again."""
+    root = Path(root).expanduser().resolve()
+    beside = root / PACK_FOLDER
+    if (beside / MANIFEST).is_file() or writable(root):
+        return beside
+    key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return config.data_dir() / "cache" / f"{root.name}-{key}"
 
 
 def read_manifest(folder: str | os.PathLike) -> dict | None:
@@ -159,10 +174,13 @@ def pack(
         folder.parent.mkdir(parents=True, exist_ok=True)
         files.check_free_space(folder.parent, total * IMAGE_SIZE * IMAGE_SIZE * 3, "the packed cache", fix)
         build = files.partial_folder(folder.parent, folder.name)
-    except PermissionError:
+    except OSError as error:
+        if not isinstance(error, PermissionError) and error.errno != errno.EROFS:
+            raise
         raise PermissionError(
-            f"cannot write the packed cache in {folder.parent} (read-only?) — pass another folder: "
-            f"`tinylib data pack {info.root} --folder ~/tinylib-data/{info.root.name}-packed`"
+            f"cannot write the packed cache in {folder.parent} (read-only?) — let the kit choose "
+            f"(leave out --folder: a read-only dataset is packed under {config.data_dir() / 'cache'}), "
+            f"or pass a writable one: `tinylib data pack {info.root} --folder ~/tinylib-data/{info.root.name}-packed`"
         ) from None
     try:
         with files.disk_full_as_one_line(folder.parent, "the packed cache", fix):
