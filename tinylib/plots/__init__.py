@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from tinylib.plots.analysis import (
     confusion_heatmap,
+    confusion_matrix_picture,
     grad_cam_overlays,
     hard_example_gallery,
     per_class_accuracy_chart,
@@ -28,6 +29,7 @@ from tinylib.plots.training import (
 __all__ = [
     "compare_runs",
     "confusion_heatmap",
+    "confusion_matrix_picture",
     "grad_cam_overlays",
     "gradient_profile",
     "hard_example_gallery",
