@@ -22,6 +22,7 @@ from tinylib.plots.training import (
     image_grid,
     live_curves,
     lr_curve,
+    lr_finder,
     mistakes_grid,
     training_curves,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "image_grid",
     "live_curves",
     "lr_curve",
+    "lr_finder",
     "mistakes_grid",
     "per_class_accuracy_chart",
     "reliability_diagram",
