@@ -87,6 +87,9 @@ def test_report_has_every_section_embedded_pictures_and_valid_markup(workdir):
         assert base64.b64decode(source.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert "http" not in path.read_text().replace("http-equiv", "")  # self-contained: nothing to fetch
     assert "top-1 accuracy" in page.cells and "correctly classified" in page.cells and "recipe.name" in page.cells
+    text = path.read_text()  # the per-class table sorts on a click, with the page's own script
+    assert text.count('<th data-sort="number"') == 5 and text.count("<script>") == 1
+    assert text.split('<table class="sortable">')[1].split("</table>")[0].count("<tr>") == 1 + 4  # header + classes
 
 
 def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_path, capsys):

@@ -1,10 +1,10 @@
 """One self-contained HTML page about a trained work folder, to share or to grade.
 
 `write_report(workdir)` predicts every val image once (or reuses predictions it is given)
-and writes workdir/report.html:
-headline metrics, training curves, per-class accuracy, the most confused pairs, galleries of
-hard examples, Grad-CAM samples with the share of attention inside the object's box, and
-calibration. Pictures are embedded as base64 PNG, so the file needs nothing beside it.
+and writes workdir/report.html: headline metrics, training curves, per-class accuracy, a sortable
+table of per-class precision, recall and F1, the most confused pairs and the whole confusion
+matrix, galleries of hard examples, Grad-CAM samples with the share of attention inside the
+object's box, and calibration. Pictures are embedded as base64 PNG, so the file needs nothing beside it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ SECTIONS = (
     ("metrics", "Metrics"),
     ("curves", "Training curves"),
     ("per-class", "Per-class accuracy"),
+    ("per-class-scores", "Per-class precision, recall and F1"),
     ("confused-pairs", "Most confused pairs"),
     ("hardest", "Hardest examples (highest loss)"),
     ("confidently-wrong", "Confidently wrong"),
@@ -41,6 +42,30 @@ h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom:
 table { border-collapse: collapse; margin: 0.8em 0; } td, th { padding: 0.25em 0.8em; border-bottom: 1px solid #eee; }
 th { text-align: left; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; } .meta, .note { color: #666; font-size: 0.9em; } nav a { margin-right: 0.8em; }
+table.sortable th { cursor: pointer; } table.sortable th:hover { text-decoration: underline; }
+"""
+
+# Click a header of a table.sortable to sort its rows by that column (again: the other way);
+# cells sort by their data-value when they have one (numbers), else by their text.
+SORTING = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (header, column) {
+    header.addEventListener("click", function () {
+      var numeric = header.dataset.sort === "number", down = header.dataset.order !== "descending";
+      header.dataset.order = down ? "descending" : "ascending";
+      var rows = Array.from(table.querySelectorAll("tr")).slice(1);
+      function key(row) {
+        var cell = row.cells[column], value = parseFloat(cell.dataset.value);
+        return numeric ? (isNaN(value) ? -1 : value) : cell.textContent;
+      }
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b), order = numeric ? x - y : String(x).localeCompare(String(y));
+        return down ? -order : order;
+      });
+      rows.forEach(function (row) { row.parentNode.appendChild(row); });
+    });
+  });
+});
 """
 
 
@@ -157,6 +182,31 @@ def _metrics(result, flip: dict) -> str:
     )
 
 
+def _class_scores(result) -> str:
+    """The sortable table of per-class precision, recall, F1 and support, with macro averages."""
+    scores = analysis.per_class_report(result)
+
+    def number(value: float, text: str) -> str:
+        return f'<td class="number" data-value="{value if np.isfinite(value) else ""}">{text}</td>'
+
+    columns = (("class", "text"), ("precision", "number"), ("recall", "number"), ("F1", "number"),
+               ("images", "number"), ("predicted as it", "number"))  # fmt: skip
+    head = "".join(f'<th data-sort="{kind}" title="click to sort">{name}</th>' for name, kind in columns)
+    rows = "".join(
+        f"<tr><td>{html.escape(s.name)}</td>{number(s.precision, _percent(s.precision))}"
+        f"{number(s.recall, _percent(s.recall))}{number(s.f1, _percent(s.f1))}"
+        f"{number(s.support, str(s.support))}{number(s.predicted, str(s.predicted))}</tr>"
+        for s in scores
+    )
+    macro = [np.nanmean([getattr(s, field) for s in scores]) for field in ("precision", "recall", "f1")]
+    return (
+        f"<p>Precision: of the images predicted as the class, the share that are; recall: of the class's images, "
+        f"the share found; F1: their harmonic mean. Macro averages over {len(scores)} classes: precision "
+        f"{_percent(macro[0])}, recall {_percent(macro[1])}, F1 {_percent(macro[2])}. A class never predicted has "
+        f'precision 0. Click a column header to sort.</p><table class="sortable"><tr>{head}</tr>{rows}</table>'
+    )
+
+
 def _galleries(result, samples: int) -> dict[str, str]:
     galleries = {
         "hardest": analysis.hardest_examples(result, count=samples),
@@ -187,11 +237,15 @@ def _sections(workdir: Workdir, run: dict, model, result, flip: dict, samples: i
         "metrics": _metrics(result, flip),
         "curves": _png(plots.training_curves(workdir)) if workdir.history() else "<p>No history.csv.</p>",
         "per-class": _png(plots.per_class_accuracy_chart(result)),
+        "per-class-scores": _class_scores(result),
         "confused-pairs": _table(
             ["true class", "predicted as", "images", "share of the true class"],
             [[p.true_name, p.predicted_name, p.count, _percent(p.share)] for p in pairs],
         )
-        + (_png(plots.confusion_heatmap(result, top=10)) if pairs else "<p>No mistakes at all.</p>"),
+        + (_png(plots.confusion_heatmap(result, top=10)) if pairs else "<p>No mistakes at all.</p>")
+        + '<h3>The whole confusion matrix</h3><p class="note">Classes ordered so that those confused with each '
+        "other sit together: squares by the diagonal are groups the network mixes up.</p>"
+        + _png(plots.confusion_matrix_picture(result)),
         **_galleries(result, samples),
         "grad-cam": _grad_cam_section(model, result, samples, cam_images, seed=0),
         "calibration": _calibration(result),
@@ -219,5 +273,5 @@ def _page(body: dict, model, result, workdir: Workdir) -> str:
         f"</title><style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
         f'<p class="meta">{result.num_classes} classes, {len(result.labels)} val images, work folder '
         f"{html.escape(str(workdir.path))}, written {stamp} by tinylib</p>"
-        f"<nav>{navigation}</nav>{sections}</body></html>\n"
+        f"<nav>{navigation}</nav>{sections}<script>{SORTING}</script></body></html>\n"
     )

@@ -1,7 +1,7 @@
 """What a trained model gets right and wrong: predictions, metrics, hard examples, Grad-CAM.
 
 `predictions(model_or_workdir, data)` runs the model once over a labelled split; the metrics
-(`top_k_accuracy`, `per_class_accuracy`, `confused_pairs`, `hardest_examples`,
+(`top_k_accuracy`, `per_class_accuracy`, `per_class_report`, `confused_pairs`, `hardest_examples`,
 `reliability_table`, ...) take its result, or plain (probabilities, labels) arrays; `grad_cam`
 and `box_mass` ask whether the network looks at the object.
 """
@@ -29,9 +29,11 @@ from tinylib.analysis.metrics import (
     reliability_table,
     top_k_accuracy,
 )
+from tinylib.analysis.per_class import ClassScores, confusable_order, per_class_report
 from tinylib.analysis.predictions import Predictions, predictions, test_time_flip_gain
 
 __all__ = [
+    "ClassScores",
     "ConfusedPair",
     "Predictions",
     "Reliability",
@@ -40,6 +42,7 @@ __all__ = [
     "box_mass_summary",
     "class_weights_from_errors",
     "confidently_wrong",
+    "confusable_order",
     "confused_pairs",
     "confusion_matrix",
     "default_cam_layer",
@@ -49,6 +52,7 @@ __all__ = [
     "hardest_examples",
     "least_confident_correct",
     "per_class_accuracy",
+    "per_class_report",
     "per_example_loss",
     "predictions",
     "reliability_table",

@@ -51,12 +51,15 @@ def per_example_loss(probabilities, labels=None) -> np.ndarray:
 
 
 def confusion_matrix(probabilities, labels=None, num_classes: int | None = None) -> np.ndarray:
-    """int64 (C, C): row = true class, column = predicted (most probable) class (scikit-learn's)."""
-    from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
-
+    """int64 (C, C): row = true class, column = predicted (most probable) class, as scikit-learn
+    lays it out; counted with numpy. Raises ValueError for a label outside 0..C-1."""
     probabilities, labels = _arrays(probabilities, labels)
     num_classes = num_classes or probabilities.shape[1]
-    return sklearn_confusion_matrix(labels, probabilities.argmax(axis=1), labels=np.arange(num_classes))
+    labels = labels.astype(np.int64)
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"labels must be in 0..{num_classes - 1}; found {labels.min()}..{labels.max()}")
+    cells = labels * num_classes + probabilities.argmax(axis=1)
+    return np.bincount(cells, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
 def per_class_accuracy(probabilities, labels=None) -> np.ndarray:

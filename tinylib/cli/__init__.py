@@ -1,4 +1,4 @@
-"""The `tinylib` command: demo, train, evaluate, report, export, predict, environment report,
+"""The `tinylib` command: demo, train, lr-find, evaluate, report, export, predict, environment report,
 dataset tools and course tools. Handlers are thin: parse, call one function, print."""
 
 from __future__ import annotations
@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tinylib.cli.parser import add_course_commands, add_data_commands, add_model_commands, add_training_commands
+from tinylib.cli.parser import (
+    add_course_commands,
+    add_data_commands,
+    add_lr_find_command,
+    add_model_commands,
+    add_training_commands,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinylib {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_training_commands(commands)
+    add_lr_find_command(commands)
     add_model_commands(commands)
     add_course_commands(commands)
     add_data_commands(commands)

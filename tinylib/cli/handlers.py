@@ -122,6 +122,30 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lr_find(args: argparse.Namespace) -> int:
+    from tinylib import config, plots, train
+    from tinylib.data import synthetic_for_profile
+    from tinylib.files import atomic_file
+    from tinylib.models import build
+    from tinylib.train import devices
+
+    profile = config.profile()
+    root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
+    data = train.TrainingData.from_root(root)
+    recipe = train.recipe(args.recipe)
+    size = profile.model_size() if args.model != "seed_net" else {"width": None, "stem": None}
+    devices.seed_everything(recipe.seed)  # the same command gives the same curve
+    model = build(args.model, data.num_classes, width=args.width or size["width"], stem=args.stem or size["stem"])
+    result = train.find_learning_rate(
+        model, data, recipe, start=args.start, end=args.end, steps=args.steps, batch_size=args.batch_size
+    )
+    print(f"{model.name}: {result}")
+    if args.plot:
+        with atomic_file(args.plot) as path:
+            plots.lr_finder(result).savefig(path, dpi=100)
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 

@@ -13,6 +13,7 @@ from tinylib.cli.handlers import (
     _evaluate,
     _export,
     _info,
+    _lr_find,
     _pack,
     _predict,
     _prepare,
@@ -74,6 +75,28 @@ def add_training_commands(commands) -> None:
     report.add_argument("--output", default=None, help="where to write it (default: WORKDIR/report.html)")
     report.add_argument("--quiet", action="store_true", help="no progress bars")
     report.set_defaults(run=_report)
+
+
+def add_lr_find_command(commands) -> None:
+    """lr-find: the learning-rate range test."""
+    find = commands.add_parser(
+        "lr-find",
+        help="the learning-rate range test: a suggested peak learning rate in a few hundred steps",
+        description="Train a copy of the model for up to --steps batches while the learning rate grows "
+        "exponentially from --start to --end (Smith 2015; fastai's lr_find); print the suggested rate and the "
+        "rule that chose it. Nothing is written except the --plot picture.",
+    )
+    find.add_argument("--data", default="synthetic", help="dataset root in the official layout, or 'synthetic'")
+    find.add_argument("--model", default="resnet10", help="seed_net, resnet10, resnet18, resnet34, plain18, plain34")
+    find.add_argument("--width", type=_positive, default=None, help="ResNet width (default: the profile's)")
+    find.add_argument("--stem", choices=("cifar", "imagenet"), default=None, help="ResNet stem (default: profile)")
+    find.add_argument("--recipe", default="baseline", help="whose optimiser settings to use (default: baseline)")
+    find.add_argument("--batch-size", type=_positive, default=None, help="default: the recipe's")
+    find.add_argument("--steps", type=_positive, default=200, help="length of the ramp in batches (default: 200)")
+    find.add_argument("--start", type=float, default=1e-7, help="first learning rate (default: 1e-7)")
+    find.add_argument("--end", type=float, default=10.0, help="last learning rate (default: 10)")
+    find.add_argument("--plot", default=None, metavar="PNG", help="also save the loss-against-rate picture here")
+    find.set_defaults(run=_lr_find)
 
 
 def add_model_commands(commands) -> None:

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from tinylib.plots.analysis import (
     confusion_heatmap,
+    confusion_matrix_picture,
     grad_cam_overlays,
     hard_example_gallery,
     per_class_accuracy_chart,
@@ -21,6 +22,7 @@ from tinylib.plots.training import (
     image_grid,
     live_curves,
     lr_curve,
+    lr_finder,
     mistakes_grid,
     training_curves,
 )
@@ -28,12 +30,14 @@ from tinylib.plots.training import (
 __all__ = [
     "compare_runs",
     "confusion_heatmap",
+    "confusion_matrix_picture",
     "grad_cam_overlays",
     "gradient_profile",
     "hard_example_gallery",
     "image_grid",
     "live_curves",
     "lr_curve",
+    "lr_finder",
     "mistakes_grid",
     "per_class_accuracy_chart",
     "reliability_diagram",

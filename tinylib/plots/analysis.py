@@ -1,5 +1,5 @@
-"""Pictures of what a trained model gets right and wrong: galleries, confusions, per-class
-accuracy, Grad-CAM overlays and calibration."""
+"""Pictures of what a trained model gets right and wrong: galleries, confusions (top pairs and
+the whole matrix), per-class accuracy, Grad-CAM overlays and calibration."""
 
 from __future__ import annotations
 
@@ -60,6 +60,50 @@ def confusion_heatmap(probabilities, labels=None, class_names: Sequence[str] | N
     axis.set_xlabel("predicted class")
     axis.set_ylabel("true class")
     figure.colorbar(image, ax=axis, label="share of the true class's images", shrink=0.8)
+    return figure
+
+
+def confusion_matrix_picture(
+    probabilities, labels=None, class_names: Sequence[str] | None = None, order: str = "confusable"
+) -> Figure:
+    """The whole confusion matrix as one image, readable at 200 classes: rows true, columns
+    predicted, colour = share of the true class's images on a log scale (white: none), so rare
+    confusions show beside the diagonal. order: "confusable" (`analysis.confusable_order`:
+    classes often taken for each other sit together, blocks of them show as squares by the
+    diagonal) or "index". Above 30 classes there are no class names on the axes and no numbers
+    in the cells (positions instead); at most 30 both are shown."""
+    from matplotlib import colormaps
+    from matplotlib.colors import LogNorm
+
+    from tinylib.analysis import confusable_order, confusion_matrix
+
+    if order not in ("confusable", "index"):
+        raise ValueError(f'order must be "confusable" or "index"; got {order!r}')
+    full = confusion_matrix(probabilities, labels)
+    count = len(full)
+    names = class_names or getattr(probabilities, "class_names", None) or [str(c) for c in range(count)]
+    ranks = confusable_order(full) if order == "confusable" else np.arange(count)
+    matrix = full[np.ix_(ranks, ranks)]
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    few = count <= 30
+    side = 0.32 * count + 3 if few else 9.0
+    figure = Figure(figsize=(side + 1.2, side), layout="constrained")
+    axis = figure.subplots()
+    colours = colormaps["viridis"].with_extremes(bad="white")
+    smallest = shares[shares > 0].min() if np.any(shares > 0) else 0.01
+    image = axis.imshow(np.ma.masked_equal(shares, 0), cmap=colours, norm=LogNorm(min(smallest, 0.1), 1),
+                        interpolation="nearest")  # fmt: skip
+    if few:
+        shown = [names[c][:20] for c in ranks]
+        axis.set_xticks(range(count), shown, rotation=60, ha="right", fontsize=7)
+        axis.set_yticks(range(count), shown, fontsize=7)
+        for (row, column), value in np.ndenumerate(matrix):
+            if value:
+                colour = "black" if image.norm(shares[row, column]) > 0.6 else "white"  # on yellow / on blue
+                axis.text(column, row, str(value), ha="center", va="center", fontsize=6, color=colour)
+    axis.set_xlabel(f"predicted class ({count}; {order} order)")
+    axis.set_ylabel("true class")
+    figure.colorbar(image, ax=axis, label="share of the true class's images (log scale)", shrink=0.8)
     return figure
 
 

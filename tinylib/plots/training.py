@@ -1,4 +1,4 @@
-"""Pictures of data and training: image grids, training curves, schedules, gradient profiles."""
+"""Pictures of data and training: image grids, training curves, schedules, the range test, gradient profiles."""
 
 from __future__ import annotations
 
@@ -138,6 +138,36 @@ def lr_curve(schedule, steps: int, steps_per_epoch: int | None = None) -> Figure
     if steps_per_epoch:
         top = axis.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
         top.set_xlabel("epoch")
+    return figure
+
+
+def lr_finder(result) -> Figure:
+    """A learning-rate range test (`train.find_learning_rate`): loss against learning rate on a
+    log axis, raw per batch (faint) and smoothed, with the suggested rate (red dot, dashed line),
+    the other rules' rates (grey dotted lines) and where it stopped, diverging (black line)."""
+    figure = Figure(figsize=(7, 3.6), layout="constrained")
+    axis = figure.subplots()
+    axis.plot(result.rates, result.losses, color="tab:blue", alpha=0.25, linewidth=0.8, label="loss per batch")
+    axis.plot(result.rates, result.smoothed, color="tab:blue", label="smoothed loss")
+    for rule, rate in result.suggestions.items():
+        chosen = rule == result.rule
+        axis.axvline(rate, color="tab:red" if chosen else "grey", linestyle="--" if chosen else ":",
+                     label=f"{rule}: {rate:.2g}" + (" (suggested)" if chosen else ""))  # fmt: skip
+    at = np.argmin(np.abs(np.log(result.rates) - np.log(result.suggestion)))
+    axis.plot(result.rates[at], result.smoothed[at], "o", color="tab:red")
+    if result.divergence is not None:
+        axis.axvline(result.divergence, color="black", linewidth=1, label=f"diverging: {result.divergence:.2g}")
+    finite = result.smoothed[np.isfinite(result.smoothed)]
+    if len(finite):  # from the lowest loss to as far above the starting level: the divergence tail goes off the top
+        low, start = finite.min(), np.median(finite[: max(len(finite) // 10, 1)])
+        span = max(start - low, 0.02 * abs(start), 1e-3)
+        axis.set_ylim(low - 0.15 * span, start + span)
+    axis.set_xscale("log")
+    axis.set_xlabel("learning rate (log scale)")
+    axis.set_ylabel("training loss")
+    axis.set_title(f"learning-rate range test, batch {result.batch_size}")
+    axis.grid(alpha=0.3, which="both")
+    axis.legend(fontsize=8)
     return figure
 
 
