@@ -60,6 +60,3 @@ def _show_in_notebooks() -> None:
 
 
 _show_in_notebooks()
-
-
-_show_in_notebooks()
