@@ -101,15 +101,28 @@ def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_pa
     assert "no trained model (best.keras or last.keras) in" in capsys.readouterr().err
 
 
-def test_the_demo_writes_the_report(tmp_path, synthetic_root):
+def test_the_demo_writes_the_report_with_two_passes_over_val(tmp_path, synthetic_root, monkeypatch):
+    """The demo predicts the val set twice in all (fit's final evaluation, plain and mirrored);
+    the mistakes picture and the report reuse those predictions."""
     import dataclasses
+
+    import keras
 
     from tinylib import config
     from tinylib.demo import run_demo
 
+    predicted_rows = []
+    original = keras.Model.predict_on_batch
+
+    def counting(self, batch):
+        predicted_rows.append(len(batch))
+        return original(self, batch)
+
+    monkeypatch.setattr(keras.Model, "predict_on_batch", counting)
     root = shutil.copytree(synthetic_root, tmp_path / "data")  # the demo packs it: keep the shared copy untouched
     profile = dataclasses.replace(config.profile("quick"), demo_width=8, demo_epochs=1, demo_batch_size=16)
     summary = run_demo(tmp_path / "demo", data_root=root, profile=profile, verbose=0)
+    assert sum(predicted_rows) == 2 * summary["val_images"]
     assert "report.html" in summary["files"]
     page = parse(tmp_path / "demo" / "report.html")
     assert page.errors == [] and page.sections == [key for key, _ in SECTIONS]

@@ -8,6 +8,7 @@ import importlib
 
 from tinylib.data.archive import ArchiveError, extract, prepare, safe_members
 from tinylib.data.array_batches import packed_dataset
+from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.download import DownloadError, download, file_md5
 from tinylib.data.drawing import synthetic_classes
 from tinylib.data.images import ImageDecodeError, decode
@@ -33,8 +34,10 @@ __all__ = [
     "NotEnoughSpaceError",
     "PRESETS",
     "PackedBatches",
+    "TrainingData",
     "VerifyReport",
     "augment_batches",
+    "batches",
     "dataset_for_profile",
     "decode",
     "download",

@@ -119,16 +119,17 @@ def compare_runs(histories: dict[str, dict[str, list[float]]], metric: str = "lo
 
 
 def lr_curve(schedule, steps: int, steps_per_epoch: int | None = None) -> Figure:
-    """The learning rate a schedule gives at each optimiser step 0..steps-1 (a float is a
-    constant rate); with steps_per_epoch, epochs are marked on a second axis."""
+    """The learning rate a schedule gives over optimiser steps 0..steps-1 (a float is a
+    constant rate), drawn from at most 600 evenly spaced steps (each asked one at a time, as
+    the optimiser does: Keras' own schedules take one step, not an array); with
+    steps_per_epoch, epochs are marked on a second axis."""
     import keras
 
-    step_numbers = np.arange(steps)
-    rates = (
-        np.full(steps, float(schedule))
-        if isinstance(schedule, (int, float))
-        else np.asarray(keras.ops.convert_to_numpy(schedule(keras.ops.convert_to_tensor(step_numbers, "float32"))))
-    )
+    step_numbers = np.unique(np.linspace(0, max(steps - 1, 0), min(steps, 600)).round().astype(int))
+    if isinstance(schedule, (int, float)):
+        rates = np.full(len(step_numbers), float(schedule))
+    else:
+        rates = np.array([float(keras.ops.convert_to_numpy(schedule(int(step)))) for step in step_numbers])
     figure = Figure(figsize=(7, 3), layout="constrained")
     axis = figure.subplots()
     axis.plot(step_numbers, rates)
