@@ -100,7 +100,9 @@ def _summary(root, data, run: dict, result, started: float, prepared: float, wor
         "train_seconds": run["wall_seconds"],
         "train_images_per_second": run["images_per_second"],
         "total_seconds": round(time.perf_counter() - started, 1),
-        "files": sorted({*(path.name for path in workdir.path.iterdir() if path.is_file()), "summary.json"}),
+        "files": sorted(
+            {*(p.name for p in workdir.path.iterdir() if p.is_file() and p.name[0] != "."), "summary.json"}
+        ),
     }
 
 
