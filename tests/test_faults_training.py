@@ -147,6 +147,26 @@ def test_item1_ctrl_c_while_writing_records_keeps_the_previous_file(tmp_path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "run.json"]
 
 
+def test_item1_files_half_written_by_a_killed_process_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    workdir = Workdir(tmp_path).create()
+    (tmp_path / "backup").mkdir()
+    left = [
+        tmp_path / f".best.keras{files.PARTIAL}{dead.pid}.keras",
+        tmp_path / f".run.json{files.PARTIAL}{dead.pid}",
+        tmp_path / "backup" / f".latest.weights.h5{files.PARTIAL}{dead.pid}.weights.h5",
+    ]
+    running = tmp_path / f".last.keras{files.PARTIAL}{os.getpid()}.keras"  # this process may still be saving it
+    for path in [*left, running]:
+        path.write_bytes(b"PK half")
+    with files.atomic_file(tmp_path / "best.keras") as partial:
+        assert partial.name == f".best.keras{files.PARTIAL}{os.getpid()}.keras"  # the name found above
+        partial.write_bytes(b"PK whole")
+    assert sorted(workdir.remove_leftovers()) == sorted(left)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "backup", "best.keras"])
+
+
 def test_item1_every_file_outside_the_data_layer_is_written_through_files():
     """A call that writes a file by hand (write_text, write_bytes, savefig, save, savez, open for
     writing) must write into a temporary path of files.atomic_file or a folder being built by

@@ -37,7 +37,7 @@ def remove_leftovers(target: Path) -> list[Path]:
     if not target.parent.is_dir():
         return removed
     for path in target.parent.iterdir():
-        pid = path.name.removeprefix(prefix)
+        pid = path.name.removeprefix(prefix).split(".")[0]  # atomic_file's names end in the target's suffixes
         if path.name.startswith(prefix) and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
             removed.append(path)
@@ -63,10 +63,11 @@ def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path` to write (e.g. with `model.save`); on success it is
     renamed to `path`, on any error (or interrupt) it is deleted and `path` is left as it was.
-    The temporary name keeps `path`'s suffixes, for writers that check them (".keras", ".weights.h5")."""
+    The temporary name (".<name>.partial-<process id><suffixes>") ends in `path`'s suffixes, for
+    writers that check them (".keras", ".weights.h5"); `remove_leftovers(path)` finds it."""
     path = Path(path)
     suffixes = "".join(path.suffixes)  # all of them: ".weights.h5", which Keras' save_weights checks
-    temporary = path.with_name(f".{path.name.removesuffix(suffixes)}{PARTIAL}{os.getpid()}{suffixes}")
+    temporary = path.with_name(f"{partial_name(path).name}{suffixes}")
     try:
         yield temporary
         os.replace(temporary, path)

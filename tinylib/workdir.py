@@ -26,7 +26,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from tinylib.files import Locked, atomic_file, exclusive_lock, write_atomically
+from tinylib.files import Locked, atomic_file, exclusive_lock, remove_leftovers, write_atomically
 
 RUN, HISTORY, RECIPE = "run.json", "history.csv", "recipe.json"
 MODELS = {"best": "best.keras", "last": "last.keras"}
@@ -96,6 +96,13 @@ class Workdir:
                     "wait for it or use another --workdir"
                 ) from None
             yield self
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the half-written files that processes killed while saving left beside the
+        folder's records, models and backup (those of running processes are kept); returns them."""
+        names = (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
+        backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
+        return [path for target in (*(self.path / n for n in names), *backup) for path in remove_leftovers(target)]
 
     # ------------------------------------------------------------------ records
     def run(self) -> dict:

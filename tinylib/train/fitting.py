@@ -110,6 +110,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
         model.set_weights(workdir.load_model("last").get_weights())
         return workdir.run()
     if chief:
+        workdir.remove_leftovers()  # of a run killed while saving
         files.check_free_space(workdir.path, space_needed(model))
         workdir.write_recipe(recipe.to_json())
     devices.seed_everything(recipe.seed)
