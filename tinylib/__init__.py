@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -15,6 +16,15 @@ __version__ = "0.1.0"
 # a user's choice): quieter logs, and oneDNN off. oneDNN was ~1.8x faster on this project's
 # 2-core AMD EPYC machines, but with it TensorFlow 2.21 corrupted memory and crashed while
 # training narrow ResNets there (malloc assertion), reproducibly; without it, training is sound.
+# TensorFlow reads TF_ENABLE_ONEDNN_OPTS only while it is imported: after `import tensorflow`
+# (or `import keras`) the switch below comes too late, so say so, once, in one line.
+LATE_IMPORT_WARNING = (
+    "tinylib: warning: TensorFlow was imported before tinylib, too late for tinylib to turn its oneDNN "
+    "kernels off (on some CPUs they crash training); import tinylib first, or set TF_ENABLE_ONEDNN_OPTS=0 "
+    "before Python starts"
+)
+if "tensorflow" in sys.modules and "TF_ENABLE_ONEDNN_OPTS" not in os.environ:
+    print(LATE_IMPORT_WARNING, file=sys.stderr)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from tinylib import config
+from tinylib.files import atomic_file, write_atomically
 
 
 def run_demo(
@@ -62,7 +63,7 @@ def run_demo(
     _pictures(workdir, data, result)
     write_report(workdir, data=data, model=model, result=result, mirrored=mirrored, progress=False)
     summary = _summary(root, data, run, result, started, prepared, workdir)
-    (workdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomically(workdir / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -70,10 +71,16 @@ def _pictures(workdir, data, result) -> None:
     """curves.png and mistakes.png (the 18 most confidently wrong val images)."""
     from tinylib import analysis, plots
 
-    plots.training_curves(workdir).savefig(workdir / "curves.png", dpi=100)
     mistakes = analysis.confidently_wrong(result, count=18)
-    figure = plots.mistakes_grid(data.val_images, data.val_labels, result.probabilities, data.class_names, mistakes)
-    figure.savefig(workdir / "mistakes.png", dpi=100)
+    figures = {
+        "curves.png": plots.training_curves(workdir),
+        "mistakes.png": plots.mistakes_grid(
+            data.val_images, data.val_labels, result.probabilities, data.class_names, mistakes
+        ),
+    }
+    for name, figure in figures.items():
+        with atomic_file(workdir / name) as partial:
+            figure.savefig(partial, format="png", dpi=100)
 
 
 def _summary(root, data, run: dict, result, started: float, prepared: float, workdir) -> dict:
@@ -93,7 +100,9 @@ def _summary(root, data, run: dict, result, started: float, prepared: float, wor
         "train_seconds": run["wall_seconds"],
         "train_images_per_second": run["images_per_second"],
         "total_seconds": round(time.perf_counter() - started, 1),
-        "files": sorted({*(path.name for path in workdir.path.iterdir() if path.is_file()), "summary.json"}),
+        "files": sorted(
+            {*(p.name for p in workdir.path.iterdir() if p.is_file() and p.name[0] != "."), "summary.json"}
+        ),
     }
 
 

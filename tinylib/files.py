@@ -137,10 +137,7 @@ def check_free_space(folder: Path, needed: int, what: str, fix: str, error: type
     """Raise `error` (one line: what needs how much, how much is free, `fix`) unless the
     filesystem holding `folder` (or its nearest existing parent) has `needed` bytes free
     plus a 64 MB margin."""
-    probe = Path(folder)
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    free = shutil.disk_usage(probe).free
+    free = free_bytes(folder)
     if needed + SPACE_MARGIN > free:
         raise error(
             f"not enough free space in {folder} for {what}: it needs about {_megabytes(needed + SPACE_MARGIN)}, "
@@ -157,17 +154,18 @@ def disk_full_as_one_line(
     try:
         yield
     except OSError as failure:
-        if failure.errno not in (errno.ENOSPC, errno.EDQUOT):
+        if not is_disk_full(failure):
             raise
         raise error(f"the disk holding {folder} filled up while writing {what}; nothing was kept — {fix}") from None
 
 
-def _partial_file(path: Path) -> Path:
-    """A hidden temporary name beside `path` that `remove_leftovers` recognises, keeping
-    `path`'s suffix for writers that check it (".keras", ".npz")."""
+def partial_file(path: Path) -> Path:
+    """A hidden temporary name beside `path` that `remove_leftovers` recognises
+    (".<name>.partial-<host>-<pid>-<random><suffixes>"), ending in all of `path`'s suffixes for
+    writers that check them (".keras", ".weights.h5")."""
     remove_leftovers(path.parent, path.name)
     stamp = f"{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
-    return path.with_name(f".{path.name}.partial-{stamp}{path.suffix}")
+    return path.with_name(f".{path.name}.partial-{stamp}{''.join(path.suffixes)}")
 
 
 def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
@@ -184,7 +182,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path` to write (e.g. with `model.save`); on success it is
     renamed to `path`, on any error (or interrupt) it is deleted and `path` is left as it was."""
     path = Path(path)
-    temporary = _partial_file(path)
+    temporary = partial_file(path)
     try:
         yield temporary
         os.replace(temporary, path)
@@ -211,3 +209,60 @@ def atomic_folder(target: str | os.PathLike, replace: bool = False) -> Iterator[
         os.replace(build, target)
     finally:
         shutil.rmtree(build, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------- disk space and locks
+MB = 1024 * 1024
+READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # what a folder one cannot write raises
+
+
+def free_bytes(folder: str | os.PathLike) -> int:
+    """Bytes free to this user on the disk holding `folder` (its nearest existing parent)."""
+    path = Path(folder).expanduser().absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for an OSError saying the disk is full (ENOSPC, EDQUOT), also as h5py words it."""
+    if not isinstance(error, OSError):
+        return False
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(error)
+
+
+class Locked(BlockingIOError):
+    """Another process holds the lock file; `owner` is its process id (None when unknown)."""
+
+    def __init__(self, path: Path, owner: int | None):
+        super().__init__(errno.EWOULDBLOCK, f"{path} is locked by process {owner}")
+        self.owner = owner
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike) -> Iterator[Path]:
+    """Hold an exclusive lock on the file `path` (created if missing; this process id written
+    in it) for the block. The operating system releases it when the holder dies, so the lock of
+    a killed process is simply taken over. Raises Locked, naming the holder, when another
+    process (or another open of it in this one) holds it. Without fcntl (Windows) no lock."""
+    try:
+        import fcntl
+    except ImportError:
+        yield Path(path)
+        return
+    path = Path(path)
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip()
+            raise Locked(path, int(owner) if owner.isdigit() else None) from None
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

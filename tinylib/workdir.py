@@ -12,23 +12,27 @@ file names and says the same thing when a folder holds no trained model:
     backup/        weights, optimiser state and epoch of an unfinished run (resume)
     val_predictions.npz   the final model's val probabilities, plain and mirrored
     tb/            TensorBoard logs
+    .lock          held by the process training into the folder (its process id inside)
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
-from tinylib.files import atomic_file, write_atomically
+from tinylib.files import Locked, atomic_file, exclusive_lock, remove_leftovers, write_atomically
 
 RUN, HISTORY, RECIPE = "run.json", "history.csv", "recipe.json"
 MODELS = {"best": "best.keras", "last": "last.keras"}
 BACKUP, TENSORBOARD = "backup", "tb"
 VAL_PREDICTIONS = "val_predictions.npz"
+LOCK = ".lock"
 
 
 class NoTrainedModel(FileNotFoundError):
@@ -37,6 +41,10 @@ class NoTrainedModel(FileNotFoundError):
 
 class IncompatibleRun(ValueError):
     """A work folder holds a run that differs from the one asked for (recipe, model, classes)."""
+
+
+class WorkdirInUse(RuntimeError):
+    """Another process (another `tinylib train`) is training into the same work folder."""
 
 
 class Workdir:
@@ -70,6 +78,32 @@ class Workdir:
         """Make the folder (and its parents) if missing; returns self."""
         self.path.mkdir(parents=True, exist_ok=True)
         return self
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[Workdir]:
+        """Hold the folder for one writer (created if missing) for the block: WORKDIR/.lock,
+        locked with the OS (released when the process ends, even by kill -9, so a dead
+        process's lock is taken over). Raises WorkdirInUse, one line naming the process that
+        holds it, when another process (or another `lock()` in this one) is writing the folder."""
+        self.create()
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(exclusive_lock(self.path / LOCK))
+            except Locked as error:
+                owner = error.owner if error.owner is not None else "?"
+                raise WorkdirInUse(
+                    f"{self.path} is in use by process {owner} (another tinylib train); "
+                    "wait for it or use another --workdir"
+                ) from None
+            yield self
+
+    def remove_leftovers(self) -> list[Path]:
+        """Delete the half-written files that processes killed while saving left beside the
+        folder's records, models and backup (those of running processes are kept); returns them."""
+        names = (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
+        backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
+        targets = (*(self.path / name for name in names), *backup)
+        return [path for target in targets for path in remove_leftovers(target.parent, target.name)]
 
     # ------------------------------------------------------------------ records
     def run(self) -> dict:

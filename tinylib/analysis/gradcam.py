@@ -69,6 +69,9 @@ def _gradients(model: keras.Model, layer: str, batch: np.ndarray, classes: np.nd
     both = keras.Model(inputs, [feature, source])
 
     def pick(source_value):
+        # Under mixed precision the features are float16/bfloat16 but the Dense weights float32:
+        # the class scores are computed in float32 (the gradient flows back through the cast).
+        source_value = keras.ops.cast(source_value, "float32")
         chosen = classes
         if chosen is None:
             chosen = keras.ops.argmax(keras.ops.reshape(_logits(source_value, dense), (len(batch), -1)), axis=1)

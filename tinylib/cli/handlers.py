@@ -103,6 +103,7 @@ def _train(args: argparse.Namespace) -> int:
     strategy = devices.strategy()  # first: a multi-worker TF_CONFIG must be set up before TensorFlow does anything
     root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
     data = train.TrainingData.from_root(root)
+    _refuse_empty_classes(data, root)
     recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs is not None else {}))
     if args.batch_size is not None:
         recipe = recipe.with_batch_size(args.batch_size)
@@ -146,10 +147,21 @@ def _lr_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_empty_classes(data, root: Path) -> None:
+    """Raise ValueError (one line) when a class of `data` has no training images."""
+    counts = _per_class(data.train_labels, data.num_classes)
+    empty = [f"{wnid} ({name})" for wnid, name, count in zip(data.class_ids, data.class_names, counts) if count == 0]
+    if empty:
+        raise ValueError(
+            f"{len(empty)} class(es) of {root} have no training images: {', '.join(empty[:5])}; add images to "
+            f"train/<wnid>/images or remove the class from wnids.txt (`tinylib data verify {root}` lists every problem)"
+        )
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from tinylib.data import TrainingData
+    from tinylib.data.arrays import TrainingData
     from tinylib.inference import evaluate
     from tinylib.workdir import Workdir
 

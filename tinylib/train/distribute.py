@@ -39,6 +39,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from tinylib.files import atomic_file
 from tinylib.train.devices import cluster_workers
 from tinylib.workdir import BACKUP, HISTORY, RECIPE
 
@@ -215,12 +216,10 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
             self.skipped = (*self.skipped, self._current_epoch - 1)
             return
         os.makedirs(self.backup_dir, exist_ok=True)
-        weights = self._weights_path.removesuffix(".weights.h5") + ".partial.weights.h5"
-        self.model.save_weights(weights, overwrite=True)
-        metadata = Path(self._training_metadata_path + ".partial")
-        metadata.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
-        os.replace(weights, self._weights_path)
-        os.replace(metadata, self._training_metadata_path)
+        # Both written beside their targets first; renamed weights first, then the epoch file.
+        with atomic_file(self._training_metadata_path) as metadata, atomic_file(self._weights_path) as weights:
+            self.model.save_weights(weights, overwrite=True)
+            metadata.write_text(json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
 
 
 def broadcast_from_chief(strategy, model: keras.Model) -> None:

@@ -18,6 +18,7 @@ import warnings
 import keras
 import numpy as np
 
+from tinylib import files
 from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
@@ -35,6 +36,11 @@ NAN_HINT = (
     "for this batch size (try half), a model without normalisation, float16 overflow (use float32 or "
     "bfloat16), or images not scaled to [0, 1]. {where} Fix the cause, delete {workdir} and start again."
 )
+
+
+
+CHECKPOINTS = "the checkpoints of this run"
+WORKDIR_FIX = "free some space, or use another --workdir"
 
 
 class TrainingDiverged(RuntimeError):
@@ -87,18 +93,29 @@ def fit(
     Returns (and writes) run.json: status ("complete", or "paused" when `max_minutes` ran out),
     recipe, model, class ids, versions, hardware, epochs, wall seconds, train images/s, and
     val loss, top-1 and top-5 of the final model on every val image. Raises TrainingDiverged
-    on a NaN loss, IncompatibleRun when `workdir` holds another run.
+    on a NaN loss, IncompatibleRun when `workdir` holds another run, WorkdirInUse when another
+    process is training into it, NotEnoughSpaceError (one line) when its disk has less free
+    than `space_needed(model)` or runs full while saving (the files saved before stay whole).
     """
     workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
     plan = _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight)
+    chief = distribute.is_chief(plan.strategy)
+    full = files.disk_full_as_one_line(workdir.path, CHECKPOINTS, WORKDIR_FIX)
+    with workdir.lock() if chief else contextlib.nullcontext(), full:
+        return _fit_locked(model, data, workdir, plan, chief)
+
+
+def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: bool) -> dict:
+    """`fit` once the chief holds the work folder: resume or finish, train, evaluate, record."""
     recipe = plan.recipe
     workdir.check_compatible(dataclasses.asdict(recipe), model.name)
     if workdir.finished:  # nothing left to train: the model takes the final weights
         model.set_weights(workdir.load_model("last").get_weights())
         return workdir.run()
-    chief = distribute.is_chief(plan.strategy)
     if chief:
+        workdir.remove_leftovers()  # of a run killed while saving
+        files.check_free_space(workdir.path, space_needed(model), CHECKPOINTS, WORKDIR_FIX)
         workdir.write_recipe(recipe.to_json())
     devices.seed_everything(recipe.seed)
     run = _train_in_worker_folder(model, data, workdir, plan)
@@ -108,6 +125,14 @@ def fit(
         workdir.write_run(run)
     distribute.any_worker(plan.strategy, False)  # a barrier: the chief's files are complete before any worker returns
     return run
+
+
+def space_needed(model: keras.Model) -> int:
+    """An estimate of the bytes a run of `model` needs free in its work folder: best.keras,
+    last.keras and backup/ (3 x the weights), twice while a new one is written beside the old
+    (`files.check_free_space` adds its margin for logs, history and val predictions)."""
+    weights = sum(int(np.prod(w.shape)) * 4 for w in model.weights)  # saved as float32 (also under mixed precision)
+    return 3 * weights * 2
 
 
 def _train_in_worker_folder(model, data: TrainingData, workdir: Workdir, plan: Plan) -> dict:
@@ -171,7 +196,8 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
                 verbose=plan.verbose,
                 class_weight=plan.class_weight,
             )  # fmt: skip
-    return _finish(original, model, data, workdir, plan, steps)
+    skipped = {epoch for callback in checkpoints for epoch in getattr(callback, "skipped", ())}
+    return _finish(original, model, data, workdir, plan, steps, skipped)
 
 
 def _compile(trained: keras.Model, data: TrainingData, plan: Plan) -> int:
@@ -209,20 +235,23 @@ def _callbacks(model: keras.Model, workdir: Workdir, plan: Plan) -> list:
     return callbacks
 
 
-def _diverged(workdir: Workdir, rows: list[dict]) -> TrainingDiverged:
-    finite_rows = [r for r in rows if math.isfinite(float(r["loss"]))]
-    if finite_rows and workdir.model_path("last").is_file():
-        where = (f"The last finite weights (epoch {int(finite_rows[-1]['epoch']) + 1}) are in "
+def _diverged(workdir: Workdir, rows: list[dict], skipped: set[int]) -> TrainingDiverged:
+    """The error for a run whose last epoch's loss is not finite; epochs (1-based, as Keras
+    prints them) name where the last saved finite weights are (`skipped`: 0-based epochs whose
+    weights were not finite, so not saved)."""
+    saved = [r for r in rows if math.isfinite(float(r["loss"])) and int(r["epoch"]) not in skipped]
+    if saved and workdir.model_path("last").is_file():
+        where = (f"The last finite weights (epoch {int(saved[-1]['epoch']) + 1}) are in "
                  f"{workdir.model_path('last')} and {workdir.backup_dir}.")  # fmt: skip
     else:
         where = "No epoch ended with finite weights, so nothing was saved."
-    return TrainingDiverged(NAN_HINT.format(epoch=rows[-1]["epoch"], where=where, workdir=workdir.path))
+    return TrainingDiverged(NAN_HINT.format(epoch=int(rows[-1]["epoch"]) + 1, where=where, workdir=workdir.path))
 
 
-def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, steps: int) -> dict:
+def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, steps: int, skipped: set[int]) -> dict:
     rows = workdir.history()
     if rows and not math.isfinite(float(rows[-1]["loss"])):
-        raise _diverged(workdir, rows)
+        raise _diverged(workdir, rows, skipped)
     seconds = sum(float(r["seconds"]) for r in rows)
     complete = len(rows) >= plan.recipe.epochs
     run = {
