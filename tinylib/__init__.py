@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 # TensorFlow reads these once, when it is first imported. Set defaults here (never override
 # a user's choice): quieter logs, and oneDNN off. oneDNN was ~1.8x faster on this project's
 # 2-core AMD EPYC machines, but with it TensorFlow 2.21 corrupted memory and crashed while
-# training narrow ResNets there (malloc assertion), reproducibly; without it, training is sound.
+# training narrow ResNets there (malloc assertion, seen repeatedly on 2026-11-26 on machines
+# reporting AVX-512; not reproduced on 2026-11-30 on one without it); without it, training is sound.
 # TensorFlow reads TF_ENABLE_ONEDNN_OPTS only while it is imported: after `import tensorflow`
 # (or `import keras`) the switch below comes too late, so say so, once, in one line.
 LATE_IMPORT_WARNING = (
