@@ -30,6 +30,26 @@ def test_committed_student_editions_are_up_to_date(tmp_path):
     assert len(EDITIONS) >= 4
 
 
+def test_assert_cells_are_kept_but_folded_in_the_student_edition(tmp_path):
+    import nbformat
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# A lesson"),
+        nbformat.v4.new_code_cell("x = 2"),
+        nbformat.v4.new_code_cell("assert x == 2  # expected\nassert x > 0", metadata={"tags": ["assert"]}),
+        nbformat.v4.new_code_cell("def f():\n    return 1", metadata={"tags": ["solution"]}),
+    ]
+    path = tmp_path / "notebooks" / "lesson.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    edition = course.student_edition(path, tmp_path)["cells"]
+    assert "".join(edition[2]["source"]) == cells[2].source  # still runs under nbval and grading
+    assert edition[2]["metadata"]["jupyter"] == {"source_hidden": True}
+    assert "jupyter" not in edition[1]["metadata"]
+    assert course.assert_only(cells[2].source) and not course.assert_only("assert x\ny = 1")
+    assert not course.assert_only("") and not course.assert_only("assert (")
+
+
 @pytest.mark.parametrize("edition", EDITIONS, ids=lambda p: p.name)
 def test_student_edition_keeps_bootstrap_and_its_own_badge(edition):
     assert course.check_notebook(edition, ROOT) == []
