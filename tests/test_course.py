@@ -30,6 +30,50 @@ def test_committed_student_editions_are_up_to_date(tmp_path):
     assert len(EDITIONS) >= 4
 
 
+def test_assert_cells_are_kept_but_folded_in_the_student_edition(tmp_path):
+    import nbformat
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# A lesson"),
+        nbformat.v4.new_code_cell("x = 2"),
+        nbformat.v4.new_code_cell("assert x == 2  # expected\nassert x > 0", metadata={"tags": ["assert"]}),
+        nbformat.v4.new_code_cell("def f():\n    return 1", metadata={"tags": ["solution"]}),
+    ]
+    path = tmp_path / "notebooks" / "lesson.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    edition = course.student_edition(path, tmp_path)["cells"]
+    assert "".join(edition[2]["source"]) == cells[2].source  # still runs under nbval and grading
+    assert edition[2]["metadata"]["jupyter"] == {"source_hidden": True}
+    assert "jupyter" not in edition[1]["metadata"]
+    assert course.assert_only(cells[2].source) and not course.assert_only("assert x\ny = 1")
+    assert not course.assert_only("") and not course.assert_only("assert (")
+
+
+# notebooks whose assert-only cells are tagged "assert" (00, 02, 03 and 06 not yet)
+ASSERTS_TAGGED = ("01_loading_tiny_imagenet", "04_inspecting_hard_examples", "05_improving_the_baseline")
+
+
+@pytest.mark.parametrize("name", ASSERTS_TAGGED)
+def test_every_assert_only_cell_is_tagged_and_folded(name):
+    notebook = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    edition = json.loads((ROOT / "exercises" / f"{name}.ipynb").read_text())
+    for cell, student in zip(notebook["cells"], edition["cells"], strict=True):
+        only = cell["cell_type"] == "code" and course.assert_only("".join(cell["source"]))
+        assert only == ("assert" in cell["metadata"].get("tags", [])), "".join(cell["source"])
+        assert only == student["metadata"].get("jupyter", {}).get("source_hidden", False)
+
+
+def test_every_checker_is_called_in_its_notebook_and_listed_in_the_guide():
+    from tinylib.checks import EXERCISES
+
+    guide = (ROOT / "docs" / "teaching.md").read_text()
+    for checker, name in EXERCISES.items():
+        assert f"{checker.__name__}(" in (ROOT / "notebooks" / f"{name}.ipynb").read_text(), checker.__name__
+        assert f"`{checker.__name__}`" in guide, checker.__name__
+    assert len(EXERCISES) >= 17
+
+
 @pytest.mark.parametrize("edition", EDITIONS, ids=lambda p: p.name)
 def test_student_edition_keeps_bootstrap_and_its_own_badge(edition):
     assert course.check_notebook(edition, ROOT) == []

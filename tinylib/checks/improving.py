@@ -1,14 +1,77 @@
-"""Checkers for the exercises of notebook 05 (improving the baseline): label smoothing,
-test-time flip and class weights from validation mistakes."""
+"""Checkers for the exercises of notebook 05 (improving the baseline): one change against the
+reference, label smoothing, test-time flip and class weights from validation mistakes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from tinylib.analysis import class_weights_from_errors
 from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
+from tinylib.train.recipes import RECIPES, Recipe, recipe
+
+# --- one change against the reference -------------------------------------------------------
+
+# Two references as a notebook builds them (a preset with the profile's epochs and batch size);
+# the second has unusual values, so a variant built from a preset differs in several fields.
+ONE_CHANGE_REFERENCES = (
+    recipe("baseline", epochs=6).with_batch_size(32),
+    recipe("baseline", epochs=7, seed=5, learning_rate=0.0731, momentum=0.85, weight_decay=3.3e-4, warmup_epochs=1.5),
+)
+
+
+def _differences(reference: Recipe, variant: Recipe) -> list[str]:
+    """Names of the fields (all but the name) in which `variant` differs from `reference`."""
+    return [
+        field.name
+        for field in dataclasses.fields(Recipe)
+        if field.name != "name" and getattr(variant, field.name) != getattr(reference, field.name)
+    ]
+
+
+def _from_preset(variant: Recipe, changed: list[str]) -> bool:
+    """Whether the variant looks built from a preset (recipe("baseline", ...)): its epochs are a preset's."""
+    return "epochs" in changed and variant.epochs in {preset.epochs for preset in RECIPES.values()}
+
+
+def check_one_change(function: Callable[[Recipe], Recipe]) -> None:
+    """Check ``function(reference) -> variant``: reference and variant `Recipe`s; the variant
+    is the reference with exactly one field changed (its name aside), the seed kept. Changing
+    the batch size with the learning rate scaled along (`Recipe.with_batch_size`, the linear
+    scaling rule) counts as one change. Prints a success line, or raises ExerciseError."""
+    for reference in ONE_CHANGE_REFERENCES:
+        call = f"make_variant(reference) for a reference of {reference.epochs} epochs, seed {reference.seed}"
+        variant = attempt(function, call, reference)
+        if isinstance(variant, dict):
+            raise ExerciseError(f"{call} returned a dict; return the changed recipe: reference.replace(**changes).")
+        expect(
+            isinstance(variant, Recipe),
+            f"{call} returned {type(variant).__name__}; return a Recipe: reference.replace(field=value).",
+        )
+        changed = _differences(reference, variant)
+        if "seed" in changed:
+            raise ExerciseError(
+                f"{call}: your variant has seed {variant.seed}, the reference {reference.seed}. Another seed alone "
+                "gives other starting weights and another batch order, and moves top-1 by itself: keep the seed."
+            )
+        scaled = reference.with_batch_size(variant.batch_size).learning_rate
+        if sorted(changed) == ["batch_size", "learning_rate"] and np.isclose(variant.learning_rate, scaled):
+            continue  # one change: the batch size, with the linear scaling rule
+        expect(changed != [], f"{call} returned the reference itself (only the name may differ): change one field.")
+        if len(changed) > 1 and _from_preset(variant, changed):
+            raise ExerciseError(
+                f"{call}: your variant differs from the reference in {', '.join(changed)}: it looks built from a "
+                "preset (recipe(...)), not from the reference. Start from the reference: reference.replace(...)."
+            )
+        expect(
+            len(changed) == 1,
+            f"{call}: your variant changes {len(changed)} things ({', '.join(changed)}). If it wins, which change "
+            "did it? Change exactly one field.",
+        )
+    passed("one change")
+
 
 # --- label smoothing ------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ bootstrap cell and every "Open in Colab" badge are derived from it, and the test
 the committed notebooks agree (`check_notebook`, in `bootstrap`). Notebooks in notebooks/ are
 the solution editions; cells tagged "solution" become stubs in the student editions in
 exercises/ (`build_student_editions`, in `editions`; `tinylib course build`), so every exercise
-is written once. `grade` (in `grading`) runs a copy of a learner's notebook and reports each check.
+is written once, and cells tagged "assert" are folded away there. `grade` (in `grading`) runs a
+copy of a learner's notebook and reports each check.
 Learners import `tinylib.checks`, never this package.
 """
 
@@ -18,7 +19,14 @@ from tinylib.course.bootstrap import (
     colab_url,
     repository_url,
 )
-from tinylib.course.editions import STUB, STUDENT_FOLDER, build_student_editions, student_edition, student_source
+from tinylib.course.editions import (
+    STUB,
+    STUDENT_FOLDER,
+    assert_only,
+    build_student_editions,
+    student_edition,
+    student_source,
+)
 from tinylib.course.grading import NOTEBOOK, Grade, grade
 
 __all__ = [
@@ -28,6 +36,7 @@ __all__ = [
     "STUB",
     "STUDENT_FOLDER",
     "Grade",
+    "assert_only",
     "bootstrap_source",
     "build_student_editions",
     "check_notebook",

@@ -2,7 +2,10 @@
 
 Notebooks in notebooks/ are the solution editions. Cells tagged "solution" become stubs in the
 student editions in exercises/ (`build_student_editions`, `tinylib course build`): imports and
-each function's signature and docstring stay, the body becomes `STUB`.
+each function's signature and docstring stay, the body becomes `STUB`. Cells tagged "assert"
+(only `assert` statements: the expected results, see `assert_only`) are kept in both editions,
+so nbval and grading still run them, but folded away in the student edition: their source is
+hidden (`metadata.jupyter.source_hidden`, which JupyterLab and VS Code honour; Colab shows them).
 """
 
 from __future__ import annotations
@@ -41,10 +44,21 @@ def student_source(source: str) -> str:
     return "\n\n\n".join(kept) if len(kept) > 1 else kept[0]
 
 
+def assert_only(source: str) -> bool:
+    """Whether a code cell's Python `source` holds nothing but `assert` statements (and comments):
+    a cell to tag "assert". False for an empty cell or one that is not valid Python."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(node, ast.Assert) for node in body)
+
+
 def student_edition(path: str | os.PathLike, repository_root: str | os.PathLike) -> dict:
     """The student edition of the solution notebook at `path`, as a notebook JSON dict: every
     cell tagged "solution" replaced by its stub (and tagged "exercise"), the Colab badge
-    pointing at the edition's own path (exercises/<name>.ipynb).
+    pointing at the edition's own path (exercises/<name>.ipynb), every cell tagged "assert"
+    folded (its source hidden).
 
     Raises ValueError when `path` is not inside `repository_root` or is not valid JSON,
     SyntaxError when a solution cell is not valid Python.
@@ -58,6 +72,8 @@ def student_edition(path: str | os.PathLike, repository_root: str | os.PathLike)
         if "solution" in cell.get("metadata", {}).get("tags", []):
             text = student_source(text)
             cell["metadata"]["tags"] = ["exercise"]
+        elif "assert" in cell.get("metadata", {}).get("tags", []):
+            cell["metadata"]["jupyter"] = {"source_hidden": True}
         elif cell["cell_type"] == "markdown":
             text = text.replace(colab_badge(source_path), colab_badge(target_path))
         cell["source"] = text.splitlines(keepends=True)
