@@ -51,7 +51,13 @@ def test_assert_cells_are_kept_but_folded_in_the_student_edition(tmp_path):
 
 
 # notebooks whose assert-only cells are tagged "assert" (00, 02, 03 and 06 not yet)
-ASSERTS_TAGGED = ("01_loading_tiny_imagenet", "04_inspecting_hard_examples", "05_improving_the_baseline")
+ASSERTS_TAGGED = (
+    "01_loading_tiny_imagenet",
+    "02_residual_architecture",
+    "03_training_on_gpu",
+    "04_inspecting_hard_examples",
+    "05_improving_the_baseline",
+)
 
 
 @pytest.mark.parametrize("name", ASSERTS_TAGGED)

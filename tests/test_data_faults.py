@@ -42,7 +42,8 @@ APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(60)
 
 @pytest.fixture
 def dataset(tmp_path, synthetic_root):
-    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic")
+    """A copy of the shared synthetic set without its packed cache (other tests may have built it)."""
+    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic", ignore=shutil.ignore_patterns("packed"))
 
 
 def _leftovers(folder: Path) -> list[str]:

@@ -164,8 +164,8 @@ def test_item1_files_half_written_by_a_killed_process_are_removed(tmp_path):
     with files.atomic_file(tmp_path / "best.keras") as partial:
         assert partial.name.startswith(f".best.keras.partial-{host}-{os.getpid()}-") and partial.suffix == ".keras"
         partial.write_bytes(b"PK whole")
-    assert not [path for path in left if path.exists()]  # atomic_file removed best.keras's, the sweep the rest
-    assert sorted(workdir.remove_leftovers()) == sorted(left[1:])
+    assert not left[0].exists()  # atomic_file swept best.keras's leftovers before writing
+    assert sorted(workdir.remove_leftovers()) == sorted(left[1:])  # the sweep before training: the rest
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "backup", "best.keras"])
 
 
@@ -201,6 +201,9 @@ def test_item1_every_file_outside_the_data_layer_is_written_through_files():
 
 
 def test_item4_too_little_free_space_is_refused_before_training(tmp_path, data, monkeypatch, synthetic_root, capsys):
+    from tinylib.data import pack
+
+    pack(synthetic_root, progress=False)  # the dataset's own cache is not what this test fills the disk with
     monkeypatch.setattr(files, "free_bytes", lambda folder: 5 * files.MB)
     workdir = tmp_path / "run"
     with pytest.raises(files.NotEnoughSpaceError) as full:

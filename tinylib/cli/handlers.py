@@ -142,8 +142,8 @@ def _lr_find(args: argparse.Namespace) -> int:
     )
     print(f"{model.name}: {result}")
     if args.plot:
-        with atomic_file(args.plot) as path:
-            plots.lr_finder(result).savefig(path, dpi=100)
+        with atomic_file(args.plot) as partial:
+            plots.lr_finder(result).savefig(partial, dpi=100)
     return 0
 
 
