@@ -125,7 +125,7 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from tinylib.data import TrainingData
+    from tinylib.data.arrays import TrainingData
     from tinylib.inference import evaluate
     from tinylib.workdir import Workdir
 
