@@ -1,6 +1,7 @@
 """The packed cache: every split decoded once into uint8 .npy arrays next to the data.
 
     <root>/packed/manifest.json       class order, counts, fingerprint of the source files
+                                      (a class-per-folder tree: `pack_folder`, outside it)
     <root>/packed/train_images.npy    uint8 (N, 64, 64, 3), memory-mappable
     <root>/packed/train_labels.npy    int32 (N,)   (-1 for test)
     <root>/packed/train_files.txt     image paths relative to root, in array order
@@ -58,7 +59,15 @@ def fingerprint(info: DatasetInfo) -> str:
 
 
 def pack_folder(root: str | os.PathLike) -> Path:
-    return Path(root).expanduser() / PACK_FOLDER
+    """Where the packed cache of the dataset at `root` lives: root/packed for the official
+    layout; for a class-per-folder tree, outside it (`tinylib.data.folders.cache_folder`), so
+    that it is never read as a class folder."""
+    root = Path(root).expanduser()
+    if (root / "wnids.txt").is_file() or not root.is_dir():
+        return root / PACK_FOLDER
+    from tinylib.data.folders import cache_folder
+
+    return cache_folder(root) / PACK_FOLDER
 
 
 def read_manifest(folder: str | os.PathLike) -> dict | None:
@@ -139,7 +148,7 @@ def pack(
     force: bool = False,
     progress: bool = True,
 ) -> Path:
-    """Decode every split of the dataset under `root` into `folder` (default root/packed)
+    """Decode every split of the dataset under `root` into `folder` (default `pack_folder(root)`)
     and return the folder. Skipped when the cache is fresh (unless force); a stale cache is
     replaced. Decodes in `workers` threads (default: one per core) with a progress bar.
 

@@ -1,0 +1,112 @@
+"""Your own images: class-per-folder trees read, split, cleaned and trained on, and predictions for a folder."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tinylib.data import LayoutError, decode, folder_from_layout, read_folder_layout, read_layout, verify
+from tinylib.data.arrays import TrainingData
+from tinylib.data.packed import pack_folder
+
+
+def _image(path, colour, size=(16, 12)):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+
+
+def _tree(top, counts: dict[str, int]) -> None:
+    """counts: {class folder: number of images}; colours differ per class."""
+    for k, (name, count) in enumerate(counts.items()):
+        for i in range(count):
+            suffix = ".png" if i % 2 else ".jpg"
+            _image(top / name / f"img_{i}{suffix}", (40 * k % 256, 255 - 60 * k % 256, 30 * i % 256))
+
+
+def test_class_folders_split_stratified_and_seeded(tmp_path):
+    _tree(tmp_path, {"zebra": 10, "apple": 5, "mango": 1})
+    info = read_layout(tmp_path)
+    assert info.layout == "folders" and info.wnids == info.names == info.words == ("apple", "mango", "zebra")
+    assert np.bincount(info.train_labels, minlength=3).tolist() == [4, 1, 8]
+    assert np.bincount(info.val_labels, minlength=3).tolist() == [1, 0, 2]  # 20 %, at least 1, never all
+    assert (info.train_boxes == -1).all() and info.val_boxes.shape == (3, 4) and not info.skipped
+    assert all(path.parent.name == info.names[label] for path, label in zip(info.val_files, info.val_labels))
+    again, other = read_folder_layout(tmp_path), read_folder_layout(tmp_path, seed=1)
+    assert again.val_files == info.val_files and other.val_files != info.val_files
+    assert set(info.train_files).isdisjoint(info.val_files)
+    half = read_folder_layout(tmp_path, val_share=0.5)
+    assert np.bincount(half.val_labels, minlength=3).tolist() == [2, 0, 5]
+
+
+@pytest.mark.parametrize("train, val", [("train", "val"), (".", "validation")])
+def test_a_val_folder_is_used_as_it_is(tmp_path, train, val):
+    _tree(tmp_path / train, {"cat": 3, "dog": 2})
+    _tree(tmp_path / val, {"cat": 1, "dog": 2})
+    (tmp_path / "test").mkdir()
+    _image(tmp_path / "test" / "unknown.jpg", (1, 2, 3))
+    info = read_layout(tmp_path)
+    assert info.names == ("cat", "dog") and len(info.test_files) == 1
+    assert np.bincount(info.train_labels).tolist() == [3, 2] and np.bincount(info.val_labels).tolist() == [1, 2]
+    assert all(path.parts[-3] == val for path in info.val_files)
+    _tree(tmp_path / val, {"bird": 1})
+    with pytest.raises(LayoutError, match="class folder.* train has not: bird"):
+        read_layout(tmp_path)
+
+
+def test_clutter_is_ignored_and_unreadable_files_are_listed_not_fatal(tmp_path, capsys):
+    root = tmp_path / "photos"
+    _tree(root, {"cat": 5, "dog": 5})
+    (root / ".DS_Store").write_bytes(b"\0Bud1")
+    (root / "cat" / "._img_0.jpg").write_bytes(b"\0\5\26\7")
+    (root / "__MACOSX" / "cat").mkdir(parents=True)
+    (root / "__MACOSX" / "cat" / "img_0.jpg").write_bytes(b"\0\5\26\7")
+    (root / ".ipynb_checkpoints").mkdir()
+    (root / "cat" / "notes.txt").write_text("not an image")
+    (root / "cat" / "empty.jpg").write_bytes(b"")
+    (root / "dog" / "broken.png").write_bytes((root / "dog" / "img_1.png").read_bytes()[:40])
+    info = read_layout(root)
+    assert info.names == ("cat", "dog") and len(info.train_files) + len(info.val_files) == 10
+    assert [path.name for path, _ in info.skipped] == ["empty.jpg", "broken.png"]
+    summary = info.skipped_summary()
+    assert summary.startswith("skipped 2 unreadable files: cat/empty.jpg (is empty (0 bytes)), dog/broken.png (")
+    assert "\n" not in summary and read_layout(root).skipped == info.skipped  # remembered, same verdicts
+    assert [problem.split(" ")[0] for problem in verify(root, progress=False).problems] == [
+        "cat/empty.jpg",
+        "dog/broken.png",
+    ]
+    data = TrainingData.from_root(root)  # packing does not trip over the unreadable files
+    assert capsys.readouterr().out.startswith("skipped 2 unreadable files")
+    assert data.train_images.shape == (8, 64, 64, 3) and data.class_ids == ("cat", "dog")
+    assert root not in pack_folder(root).parents and sorted(os.listdir(root)) == sorted(
+        [".DS_Store", ".ipynb_checkpoints", "__MACOSX", "cat", "dog"]
+    )
+
+
+def test_a_folder_that_is_neither_layout_says_so(tmp_path):
+    (tmp_path / "readme.txt").write_text("hello")
+    (tmp_path / "empty_class").mkdir()
+    with pytest.raises(LayoutError, match="no wnids.txt .* and no class folders with images"):
+        read_layout(tmp_path)
+
+
+def test_folder_from_layout_writes_every_kind_of_file(synthetic_root, tmp_path):
+    tree = folder_from_layout(synthetic_root, tmp_path / "mixed", per_class=11, val=False, variety=True)
+    info = read_layout(tree)
+    assert [path.name for path, _ in info.skipped] == ["broken.jpg"] and info.num_classes == 4
+    assert len(info.train_files) + len(info.val_files) == 4 * 11
+    first = read_layout(synthetic_root).train_files[:11]
+    shown = {path.stem: path for path in info.train_files + info.val_files}
+    for number, kind in ((0, "I;16"), (6, "RGB"), (10, "L"), (1, "RGBA"), (2, "RGB")):
+        path = shown[first[number].stem]
+        with Image.open(path) as image:
+            assert image.mode == kind, (number, path.name)
+            assert image.size == ((100, 80) if number == 2 else (64, 64))
+    original, rotated = decode(first[6]).astype(int), decode(shown[first[6].stem]).astype(int)
+    assert np.abs(original - rotated).mean() < 8  # upright again (JPEG re-encoding aside)
+    assert (tree / ".DS_Store").is_file()
+    split = folder_from_layout(synthetic_root, tmp_path / "split", per_class=3)
+    assert len(read_layout(split).val_files) == len(read_layout(synthetic_root).val_files)
+
