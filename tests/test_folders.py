@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tinylib.cli import main
 from tinylib.data import LayoutError, decode, folder_from_layout, read_folder_layout, read_layout, verify
 from tinylib.data.arrays import TrainingData
 from tinylib.data.packed import pack_folder
@@ -110,3 +112,39 @@ def test_folder_from_layout_writes_every_kind_of_file(synthetic_root, tmp_path):
     split = folder_from_layout(synthetic_root, tmp_path / "split", per_class=3)
     assert len(read_layout(split).val_files) == len(read_layout(synthetic_root).val_files)
 
+
+def test_train_evaluate_report_export_and_predict_a_folder_from_the_command_line(tmp_path, capsys):
+    root = tmp_path / "photos"
+    _tree(root, {"cat": 8, "dog": 8})
+    (root / "dog" / "broken.jpg").write_bytes(b"\xff\xd8 cut")
+    workdir = tmp_path / "run"
+    common = ["--epochs", "1", "--width", "8", "--batch-size", "16", "--workdir", str(workdir)]
+    assert main(["train", "--data", str(root), "--model", "resnet10", *common]) == 0
+    out = capsys.readouterr().out
+    assert "skipped 1 unreadable file: dog/broken.jpg" in out and "val        top-1" in out
+    assert main(["evaluate", str(workdir)]) == 0
+    assert "on all 4 val images" in capsys.readouterr().out
+    assert main(["report", str(workdir), "--quiet"]) == 0  # class names from the folders, not wnids.txt
+    assert (workdir / "report.html").is_file()
+    assert main(["export", str(workdir)]) == 0
+    assert (workdir / "export" / "keras" / "labels.txt").read_text().split() == ["cat", "dog"]
+    capsys.readouterr()
+
+    table = tmp_path / "predictions.csv"
+    assert main(["predict", str(workdir / "export" / "keras"), str(root), "--csv", str(table), "--top", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == f"predicted 16 images, 1 unreadable: {table}"
+    assert captured.err.count("\n") == 1 and "broken.jpg" in captured.err
+    with open(table, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["path", "name_1", "probability_1", "name_2", "probability_2", "error"]
+    assert [row["path"] for row in rows] == [
+        str(path) for path in sorted(root.rglob("*.*"), key=lambda p: (p.parent.name, p.name))
+    ]
+    broken = [row for row in rows if row["error"]]
+    assert len(broken) == 1 and broken[0]["name_1"] == "" and broken[0]["path"].endswith("broken.jpg")
+    assert all({row["name_1"], row["name_2"]} == {"cat", "dog"} for row in rows if not row["error"])
+    assert all(abs(float(row["probability_1"]) + float(row["probability_2"]) - 1) < 1e-3 for row in rows[:3])
+
+    assert main(["predict", str(workdir), str(root / "dog" / "broken.jpg")]) == 1  # nothing readable
+    assert main(["predict", str(workdir), str(tmp_path / "run" / "tb")]) == 1  # no image files at all
