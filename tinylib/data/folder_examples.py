@@ -103,17 +103,19 @@ def _add_clutter(top: Path, first_class: Path, some_image: Path) -> None:
 
 def synthetic_folder_for_profile(profile: config.Profile | None = None, progress: bool = True) -> Path:
     """The class-per-folder tree of a profile (default: the active one), made if absent from its
-    synthetic set: every train image of every class, with variety (one unreadable file), no val
-    folder (the reader splits 20 % of each class off for val). Lives beside the synthetic set,
-    e.g. ~/tinylib-data/synthetic-10c-100-20-2-s0-folders-v1."""
+    synthetic set: half the train images of every class (quick profile: 50, full: 250), with
+    variety (one unreadable file), no val folder (the reader splits 20 % of each class off for
+    val). Lives beside the synthetic set, e.g. ~/tinylib-data/synthetic-10c-100-20-2-s0-folders-50-v1."""
     from tinylib.data.synthetic import synthetic_for_profile
 
+    profile = profile or config.profile()
+    per_class = max(2, profile.synthetic_train_per_class // 2)
     source = synthetic_for_profile(profile, progress=progress)
-    dest = source.parent / f"{source.name}-folders-v{VERSION}"
+    dest = source.parent / f"{source.name}-folders-{per_class}-v{VERSION}"
     files.remove_leftovers(dest.parent, dest.name)
     if dest.is_dir():
         return dest
     try:
-        return folder_from_layout(source, dest, val=False, variety=True)
+        return folder_from_layout(source, dest, per_class=per_class, val=False, variety=True)
     except FileExistsError:  # another process made it meanwhile
         return dest
