@@ -92,6 +92,11 @@ def test_a_folder_that_is_neither_layout_says_so(tmp_path):
     (tmp_path / "empty_class").mkdir()
     with pytest.raises(LayoutError, match="no wnids.txt .* and no class folders with images"):
         read_layout(tmp_path)
+    _tree(tmp_path / "train", {"n01443537": 2})
+    (tmp_path / "val").mkdir()
+    (tmp_path / "val" / "val_annotations.txt").write_text("val_0.JPEG\tn01443537\t0\t0\t1\t1\n")
+    with pytest.raises(LayoutError, match="official layout is incomplete.*tinylib data prepare"):
+        read_layout(tmp_path)  # an official dataset that lost its wnids.txt is not read as class folders
 
 
 def test_folder_from_layout_writes_every_kind_of_file(synthetic_root, tmp_path):

@@ -154,6 +154,11 @@ def read_layout(root: str | os.PathLike) -> DatasetInfo:
         nested = _nested_root(root)
         if nested is not None:
             raise LayoutError(f"no wnids.txt under {root}; did you mean {nested}?")
+        if (root / "val" / "val_annotations.txt").is_file():
+            raise LayoutError(
+                f"no wnids.txt under {root}, but val/val_annotations.txt is there: the official layout is "
+                "incomplete — re-extract it with `tinylib data prepare`"
+            )
         from tinylib.data.folders import read_folder_layout
 
         return read_folder_layout(root)
