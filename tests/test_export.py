@@ -198,7 +198,7 @@ def test_predict_reads_odd_files_and_survives_a_broken_one(trained, exports, val
     broken.write_bytes(b"\xff\xd8 not really a JPEG")
     files = [str(png), str(broken), str(gray)]
 
-    assert main(["predict", str(trained[1]), *files, "--top", "3"]) == 1
+    assert main(["predict", str(trained[1]), *files, "--top", "3"]) == 0  # one of three unreadable: still 0
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "broken.jpg" in captured.err and "Traceback" not in captured.err
     lines = captured.out.splitlines()

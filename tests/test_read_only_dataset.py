@@ -24,7 +24,7 @@ def read_only(tmp_path, synthetic_root, monkeypatch):
 
 def test_a_read_only_dataset_is_packed_into_the_data_cache(read_only, tmp_path):
     folder = packed.pack_folder(read_only)
-    assert folder.parent == tmp_path / "data" / "cache" and folder.name.startswith("tiny-synthetic-")
+    assert folder.parent.parent == tmp_path / "data" / "cache" and folder.parent.name.startswith("tiny-synthetic-")
     data = TrainingData.from_root(read_only, progress=False)
     assert len(data.train_images) > 0 and (folder / "manifest.json").is_file()
     assert not (read_only / "packed").exists()  # nothing written beside the data

@@ -1,17 +1,22 @@
 """Predict with a trained model outside training: `Predictor` over an export folder or a work
-folder, and `predict_files` for image files of any size and mode (through the one decoder,
-`tinylib.data.images`, so `tinylib predict` and the upload widget see the same pixels)."""
+folder, `predict_files` for image files (or folders of them) of any size and mode (through the
+one decoder, `tinylib.data.images`, so `tinylib predict` and the upload widget see the same
+pixels), and `write_predictions_csv`."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
+from tinylib.data.folders import images_under
 from tinylib.data.images import ImageDecodeError, decode
 from tinylib.export import check_finite, load_runner
+from tinylib.files import write_atomically
 from tinylib.inference import predict_probabilities
 from tinylib.workdir import Workdir
 
@@ -88,12 +93,13 @@ def predict_files(
     test_time_flip: bool = False,
     data: str | os.PathLike | None = None,
 ) -> list[dict]:
-    """The `top` most probable classes of each image file, in the order of `paths`:
-    {"path", "top": [(name, probability), ...]} or, for a file that cannot be read,
-    {"path", "error": one line}. `source`: a work folder, an export folder or a Predictor."""
+    """The `top` most probable classes of each image file, in the order of `paths` (a folder
+    stands for the image files under it, `image_paths`): {"path", "top": [(name, probability),
+    ...]} or, for a file that cannot be read, {"path", "error": one line}. `source`: a work
+    folder, an export folder or a Predictor."""
     predictor = source if isinstance(source, Predictor) else load_predictor(source, data=data)
     results, images, readable = [], [], []
-    for path in paths:
+    for path in image_paths(paths):
         try:
             images.append(decode(path))
         except (ImageDecodeError, OSError) as error:  # the decoder's one line names the file
@@ -106,3 +112,30 @@ def predict_files(
         for index, row in zip(readable, probabilities):
             results[index]["top"] = predictor.ranked(row, top)
     return results
+
+
+def image_paths(paths) -> list[Path]:
+    """`paths` in their order, each folder replaced by the image files under it (recursively,
+    in natural order; hidden files and OS clutter such as .DS_Store left out). Files are kept
+    as given, whatever their name."""
+    found = []
+    for path in map(Path, paths):
+        found += images_under(path) if path.is_dir() else [path]
+    return found
+
+
+def write_predictions_csv(results: list[dict], path: str | os.PathLike) -> Path:
+    """Write `predict_files` results to a CSV file (atomically), one row per image: path,
+    name_1, probability_1, ..., name_k, probability_k (most probable first, probabilities
+    with 6 decimals), error (empty unless the file could not be read; then the predictions
+    are empty). Returns the path."""
+    top = max((len(result.get("top", ())) for result in results), default=0)
+    columns = ["path"] + [f"{field}_{rank}" for rank in range(1, top + 1) for field in ("name", "probability")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*columns, "error"])
+    for result in results:
+        ranked = [value for name, p in result.get("top", ()) for value in (name, f"{p:.6f}")]
+        writer.writerow([result["path"], *ranked, *[""] * (len(columns) - 1 - len(ranked)), result.get("error", "")])
+    write_atomically(path, buffer.getvalue())
+    return Path(path)

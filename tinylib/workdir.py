@@ -219,10 +219,10 @@ class Workdir:
             raise FileNotFoundError(
                 f"no dataset named in {self.path / RUN}, so the class names are unknown: pass --data ROOT"
             )
-        if data is None and not (root / "wnids.txt").is_file():
+        if data is None and not root.is_dir():
             raise FileNotFoundError(
                 f"the dataset this run trained on ({root}) is gone, so the class names are unknown: "
-                "pass --data ROOT (a dataset with the same wnids.txt)"
+                "pass --data ROOT (a dataset with the same classes)"
             )
         info = read_layout(root)
         order = self.class_order(info.wnids)

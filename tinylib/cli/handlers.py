@@ -44,6 +44,8 @@ def _info(args: argparse.Namespace) -> int:
 
     info = read_layout(args.root)
     print(info)
+    if info.skipped:
+        print(info.skipped_summary())
     for wnid, name, count in zip(info.wnids[:10], info.names, _per_class(info.train_labels, info.num_classes)):
         print(f"  {wnid}  {count:4d} train  {name}")
     if info.num_classes > 10:
@@ -192,25 +194,35 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from tinylib.predict import predict_files
+    from tinylib.predict import predict_files, write_predictions_csv
 
-    failed = 0
     results = predict_files(args.source, args.images, top=args.top, test_time_flip=args.test_time_flip, data=args.data)
-    for result in results:
-        if "error" in result:
-            failed += 1
-            print(f"tinylib: error: {result['error']}", file=sys.stderr)
-            continue
-        print(result["path"])
-        for name, probability in result["top"]:
-            print(f"  {probability:7.2%}  {name}")
-    return 1 if failed else 0
+    failed = [result for result in results if "error" in result]
+    for result in failed:
+        print(f"tinylib: error: {result['error']}", file=sys.stderr)
+    if args.csv:
+        write_predictions_csv(results, args.csv)
+        print(f"predicted {len(results) - len(failed)} images, {len(failed)} unreadable: {args.csv}")
+    else:
+        for result in results:
+            if "top" in result:
+                print(result["path"])
+                print("".join(f"  {probability:7.2%}  {name}\n" for name, probability in result["top"]), end="")
+    if not results:
+        print(f"tinylib: error: no image files in {' '.join(args.images)}", file=sys.stderr)
+    return 0 if len(failed) < len(results) else 1
 
 
 def _report(args: argparse.Namespace) -> int:
+    from tinylib.data.arrays import TrainingData
+    from tinylib.data.folders import is_class_folder_tree
     from tinylib.report import write_report
+    from tinylib.workdir import Workdir
 
-    path = write_report(args.workdir, data=args.data, path=args.output, progress=not args.quiet)
+    data = args.data or Workdir(args.workdir).dataset_root()
+    if data is not None and is_class_folder_tree(data):  # class names and ids from the folders, not wnids.txt
+        data = TrainingData.from_root(data, progress=not args.quiet)
+    path = write_report(args.workdir, data=data, path=args.output, progress=not args.quiet)
     print(f"report: {path}")
     return 0
 

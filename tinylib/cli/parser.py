@@ -49,7 +49,11 @@ def add_training_commands(commands) -> None:
     demo.set_defaults(run=_demo)
 
     fit = commands.add_parser("train", help="train a model with a recipe into a work folder (resumes when re-run)")
-    fit.add_argument("--data", default="synthetic", help="dataset root in the official layout, or 'synthetic'")
+    fit.add_argument(
+        "--data",
+        default="synthetic",
+        help="a dataset root: the official layout, or a folder of class folders of your images; or 'synthetic'",
+    )
     fit.add_argument("--model", default="resnet18", help="seed_net, resnet10, resnet18, resnet34, plain18, plain34")
     fit.add_argument("--recipe", default="baseline", help="seed, baseline, fast or demo")
     fit.add_argument("--epochs", type=_positive, default=None, help="override the recipe's number of epochs")
@@ -125,12 +129,16 @@ def add_model_commands(commands) -> None:
 
     predict = commands.add_parser(
         "predict",
-        help="print the top-5 classes of image files, with a work folder or an export folder",
-        description="Read JPEG/PNG files of any size (converted to RGB, resized to 64x64) and print the most "
-        "probable classes of each; exit 1 if a file could not be read. " + contract,
+        help="print (or write to CSV) the top-5 classes of image files or folders, with a work or export folder",
+        description="Read JPEG/PNG/... files of any size (converted to RGB, centre-cropped and resized to 64x64) "
+        "and print the most probable classes of each, or write them to --csv; a folder stands for every image "
+        "under it. Unreadable files are listed; exit 0 if at least one image was read, 1 if none. " + contract,
     )
     predict.add_argument("source", metavar="WORKDIR", help="a work folder (best.keras) or a `tinylib export` folder")
-    predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
+    predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files, or folders (searched recursively)")
+    predict.add_argument(
+        "--csv", metavar="PATH", default=None, help="write path, name_1, probability_1, ..., error per image here"
+    )
     predict.add_argument("--top", type=int, default=5, help="how many classes to print per image (default: 5)")
     predict.add_argument("--test-time-flip", action="store_true", help="average each image with its mirror")
     predict.add_argument("--data", default=None, help="dataset root for class names of a work folder")
@@ -171,8 +179,9 @@ def add_data_commands(commands) -> None:
     synthetic.add_argument("--test-per-class", type=int, default=50)
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.set_defaults(run=_synthetic)
-    info = data.add_parser("info", help="summarise a dataset in the official layout")
-    info.add_argument("root", help="the folder that contains wnids.txt")
+    root = "the folder that contains wnids.txt (or your class folders)"
+    info = data.add_parser("info", help="summarise a dataset (official layout or class folders)")
+    info.add_argument("root", help=root)
     info.set_defaults(run=_info)
 
     quiet = {"action": "store_true", "help": "no progress bars"}
@@ -189,13 +198,14 @@ def add_data_commands(commands) -> None:
     prepare.add_argument("--quiet", **quiet)
     prepare.set_defaults(run=_prepare)
     verify = data.add_parser("verify", help="check layout, counts, annotations and every image; exit 1 on problems")
-    verify.add_argument("root", help="the folder that contains wnids.txt")
+    verify.add_argument("root", help=root)
     verify.add_argument("--official", action="store_true", help="also expect the official counts (200 x 500 / 50)")
     verify.add_argument("--quiet", **quiet)
     verify.set_defaults(run=_verify)
     pack = data.add_parser("pack", help="decode every split once into uint8 .npy arrays (the fast input path)")
-    pack.add_argument("root", help="the folder that contains wnids.txt")
-    pack.add_argument("--folder", default=None, help="where to write the cache (default: ROOT/packed)")
+    pack.add_argument("root", help=root)
+    where = "where to write the cache (default: ROOT/packed; for class folders $TINYLIB_DATA/cache/NAME-HASH/packed)"
+    pack.add_argument("--folder", default=None, help=where)
     pack.add_argument("--force", action="store_true", help="rebuild even when the cache is up to date")
     pack.add_argument("--quiet", **quiet)
     pack.set_defaults(run=_pack)

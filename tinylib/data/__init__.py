@@ -1,4 +1,4 @@
-"""Tiny ImageNet data: download, prepare, verify, the official layout, one image decoder, pipelines, packed cache.
+"""Tiny ImageNet and your own class folders: download, prepare, verify, layouts, one decoder, pipelines, packed cache.
 
 Names that need Keras (`Augmenter`, `FlipCrop`, `PackedBatches`) load on first use, so
 ``import tinylib.data`` stays quick and never imports TensorFlow by itself.
@@ -11,6 +11,8 @@ from tinylib.data.array_batches import packed_dataset
 from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.download import DownloadError, download, file_md5
 from tinylib.data.drawing import synthetic_classes
+from tinylib.data.folder_examples import folder_from_layout, synthetic_folder_for_profile
+from tinylib.data.folders import images_under, read_folder_layout
 from tinylib.data.images import ImageDecodeError, decode
 from tinylib.data.layout import DatasetInfo, LayoutError, read_layout
 from tinylib.data.packed import is_fresh, load_packed, pack
@@ -43,6 +45,8 @@ __all__ = [
     "download",
     "extract",
     "file_md5",
+    "folder_from_layout",
+    "images_under",
     "is_fresh",
     "load_images",
     "load_packed",
@@ -54,9 +58,11 @@ __all__ = [
     "packed_dataset",
     "prepare",
     "read_difficulty",
+    "read_folder_layout",
     "read_layout",
     "safe_members",
     "synthetic_classes",
+    "synthetic_folder_for_profile",
     "synthetic_for_profile",
     "verify",
 ]

@@ -40,14 +40,17 @@ class TrainingData:
 
     @classmethod
     def from_root(cls, root: str | os.PathLike, progress: bool = True) -> TrainingData:
-        """Both labelled splits of a dataset in the official layout, through the packed cache
-        (built on first use, memory-mapped afterwards). Reads the layout once.
+        """Both labelled splits of a dataset (the official layout or a class-per-folder tree,
+        `read_layout`), through the packed cache (built on first use, memory-mapped afterwards).
+        Reads the layout once; prints the line naming unreadable files left out (progress=True).
 
         Raises LayoutError (a ValueError) for a folder that is not a dataset."""
         from tinylib.data.layout import read_layout
         from tinylib.data.packed import is_fresh, pack, pack_folder
 
         info = read_layout(root)
+        if info.skipped and progress:
+            print(info.skipped_summary())
         folder = pack_folder(info.root)
         if not is_fresh(info.root, folder, info):
             folder = pack(info.root, folder, progress=progress)

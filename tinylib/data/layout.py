@@ -39,6 +39,9 @@ class DatasetInfo:
     train_labels / val_labels: int32 (N,) in [0, num_classes).
     train_boxes / val_boxes: int32 (N, 4) as (x0, y0, x1, y1); -1 where a file has no box.
     names: the first synonym from words.txt ("goldfish"); words: the full entry.
+    layout: "official", or "folders" for a class-per-folder tree (`tinylib.data.folders`:
+    wnids = names = words = the folder names). skipped: (path, reason) of each unreadable
+    image left out (folders only; the official layout fails on them instead).
     """
 
     root: Path
@@ -52,6 +55,8 @@ class DatasetInfo:
     val_labels: np.ndarray
     val_boxes: np.ndarray
     test_files: tuple[Path, ...]
+    layout: str = "official"
+    skipped: tuple[tuple[Path, str], ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -70,11 +75,28 @@ class DatasetInfo:
     def class_index(self, wnid: str) -> int:
         return self.wnids.index(wnid)
 
+    def skipped_summary(self, limit: int = 5) -> str:
+        """One line naming the unreadable files left out ("" when none): "skipped 2 unreadable
+        files: cats/a.jpg (is empty (0 bytes)), dogs/b.png (does not decode (...))"."""
+        if not self.skipped:
+            return ""
+        listed = ", ".join(f"{_relative(path, self.root)} ({reason})" for path, reason in self.skipped[:limit])
+        more = f", and {len(self.skipped) - limit} more" if len(self.skipped) > limit else ""
+        return f"skipped {len(self.skipped)} unreadable file{'s' if len(self.skipped) > 1 else ''}: {listed}{more}"
+
     def __repr__(self) -> str:
+        skipped = f", skipped={len(self.skipped)}" if self.skipped else ""
         return (
-            f"DatasetInfo(root={str(self.root)!r}, classes={self.num_classes}, "
-            f"train={len(self.train_files)}, val={len(self.val_files)}, test={len(self.test_files)})"
+            f"DatasetInfo(root={str(self.root)!r}, layout={self.layout!r}, classes={self.num_classes}, "
+            f"train={len(self.train_files)}, val={len(self.val_files)}, test={len(self.test_files)}{skipped})"
         )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _check_split(split: str) -> str:
@@ -108,26 +130,38 @@ def _parse_box(fields: list[str], where: str) -> list[int]:
         raise LayoutError(f"bad box {fields} in {where}: expected four integers x0 y0 x1 y1") from None
 
 
-def _hint_root(root: Path) -> str:
-    children = (
-        [c for c in root.iterdir() if not is_metadata(c.name) and (c / "wnids.txt").is_file()] if root.is_dir() else []
-    )
-    if children:
-        return f"; did you mean {children[0]}?"
-    return " — run `tinylib data prepare`, or pass the folder that contains wnids.txt"
+def _nested_root(root: Path) -> Path | None:
+    """A sub-folder of `root` that holds wnids.txt (a dataset extracted one level too deep)."""
+    children = [c for c in root.iterdir() if not is_metadata(c.name) and (c / "wnids.txt").is_file()]
+    return children[0] if children else None
 
 
 def read_layout(root: str | os.PathLike) -> DatasetInfo:
-    """Parse the dataset under `root` (the folder holding wnids.txt). Reads only the text
-    files and directory listings, never the images, so it takes well under a second even
-    for the full 120,000-image dataset. Raises LayoutError saying what is missing or wrong."""
+    """Parse the dataset under `root`: the official layout (the folder holding wnids.txt), or
+    else a class-per-folder tree of your own images (`tinylib.data.folders.read_folder_layout`,
+    val split 20 % per class unless there is a val/ folder). The official layout is read from
+    its text files and directory listings, never the images, so it takes well under a second
+    even for the full 120,000-image dataset; a class-per-folder tree is decoded once, and
+    unreadable files are left out and listed in `skipped`. Raises LayoutError saying what is
+    missing or wrong."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise LayoutError(
-            f"no dataset folder at {root} — run `tinylib data prepare`, or pass the folder that contains wnids.txt"
+            f"no dataset folder at {root} — run `tinylib data prepare`, or pass the folder that contains wnids.txt "
+            "(or your class folders)"
         )
     if not (root / "wnids.txt").is_file():
-        raise LayoutError(f"no wnids.txt under {root}{_hint_root(root)}")
+        nested = _nested_root(root)
+        if nested is not None:
+            raise LayoutError(f"no wnids.txt under {root}; did you mean {nested}?")
+        if (root / "val" / "val_annotations.txt").is_file():
+            raise LayoutError(
+                f"no wnids.txt under {root}, but val/val_annotations.txt is there: the official layout is "
+                "incomplete — re-extract it with `tinylib data prepare`"
+            )
+        from tinylib.data.folders import read_folder_layout
+
+        return read_folder_layout(root)
     wnids, full_words = _read_classes(root)
     train_files, train_labels, train_boxes = _read_train(root, wnids)
     if not train_files and not (root / "val" / "val_annotations.txt").is_file():

@@ -1,6 +1,7 @@
 """The packed cache: every split decoded once into uint8 .npy arrays next to the data.
 
     <root>/packed/manifest.json       class order, counts, fingerprint of the source files
+                                      (a class-per-folder tree: `pack_folder`, outside it)
     <root>/packed/train_images.npy    uint8 (N, 64, 64, 3), memory-mappable
     <root>/packed/train_labels.npy    int32 (N,)   (-1 for test)
     <root>/packed/train_files.txt     image paths relative to root, in array order
@@ -64,16 +65,20 @@ def writable(folder: Path) -> bool:
 
 
 def pack_folder(root: str | os.PathLike) -> Path:
-    """Where the packed cache of the dataset under `root` lives, with nothing to pass: ROOT/packed
-    when it exists or ROOT is writable; for a read-only dataset (Kaggle's /kaggle/input, a
-    shared drive), $TINYLIB_DATA/cache/<name>-<hash of ROOT's path>. Its manifest keeps the
-    dataset's fingerprint, so a changed dataset is packed again."""
-    root = Path(root).expanduser().resolve()
+    """Where the packed cache of the dataset at `root` lives, with nothing to pass: ROOT/packed
+    for the official layout when it exists there or ROOT is writable; otherwise (a read-only
+    dataset: Kaggle's /kaggle/input, a shared drive; or a class-per-folder tree, whose cache must
+    never sit among its class folders) `folders.cache_folder(ROOT)`/packed under
+    $TINYLIB_DATA/cache. Its manifest keeps the dataset's fingerprint, so a changed dataset is
+    packed again."""
+    from tinylib.data.folders import cache_folder
+
+    root = Path(root).expanduser()
     beside = root / PACK_FOLDER
-    if (beside / MANIFEST).is_file() or writable(root):
+    official = (root / "wnids.txt").is_file() or not root.is_dir()
+    if official and (not root.is_dir() or (beside / MANIFEST).is_file() or writable(root)):
         return beside
-    key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return config.data_dir() / "cache" / f"{root.name}-{key}"
+    return cache_folder(root) / PACK_FOLDER
 
 
 def read_manifest(folder: str | os.PathLike) -> dict | None:
@@ -154,7 +159,7 @@ def pack(
     force: bool = False,
     progress: bool = True,
 ) -> Path:
-    """Decode every split of the dataset under `root` into `folder` (default root/packed)
+    """Decode every split of the dataset under `root` into `folder` (default `pack_folder(root)`)
     and return the folder. Skipped when the cache is fresh (unless force); a stale cache is
     replaced. Decodes in `workers` threads (default: one per core) with a progress bar.
 

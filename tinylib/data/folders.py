@@ -1,0 +1,222 @@
+"""Read your own images: a class-per-folder tree (Keras' `image_dataset_from_directory`, torchvision's `ImageFolder`).
+
+Two arrangements are understood (`read_layout` comes here when a folder has no wnids.txt):
+
+    root/<class>/**/*.jpg                       every image; val is a seeded stratified split
+    root/<class>/...  + root/val/<class>/...     val given (or validation/)
+    root/train/<class>/... + root/val/<class>/... val given (or validation/)
+    root/test/**/*.jpg                          optional, unlabeled
+
+Class names and class ids are the folder names, sorted. Without a val folder, `VAL_SHARE`
+(20 %) of each class goes to val, chosen at random with `seed` (at least 1 image of every
+class with 2 or more; a class with 1 image keeps it in train). At the top of the tree the
+names train, val, validation and test are never classes. Images are found recursively
+(.jpg .jpeg .png .bmp .gif .webp .tif .tiff, any case); hidden files and folders and OS
+clutter (`.DS_Store`, `__MACOSX/`, `._*`, `Thumbs.db`...) are ignored.
+
+Every image is decoded once with the one decoder (`tinylib.data.images.decode`) when first
+read; unreadable files are left out and listed in `DatasetInfo.skipped`, never fatal. The
+verdicts are remembered (by file size and modification time) in the dataset's cache folder,
+`$TINYLIB_DATA/cache/<folder name>-<hash of its path>/`, which also holds its packed cache:
+nothing is ever written inside your photo folder, so nothing there is mistaken for a class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from tinylib import config, files
+from tinylib.data.images import ImageDecodeError, decode
+from tinylib.data.layout import DatasetInfo, LayoutError
+
+SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+VAL_SHARE = 0.2
+VAL_FOLDERS = ("val", "validation")
+RESERVED = ("train", *VAL_FOLDERS, "test")
+CHECKED = "checked.json"
+
+
+def is_folder_image(name: str) -> bool:
+    """True for an image file name of a class-per-folder tree (not hidden, not OS clutter)."""
+    return name.lower().endswith(SUFFIXES) and not name.startswith(".") and not files.is_metadata(name)
+
+
+def _natural_key(path: Path) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(path)))
+
+
+def images_under(folder: str | os.PathLike) -> list[Path]:
+    """Every image file under `folder`, recursively, in natural order ("2.jpg" before "10.jpg");
+    hidden files and folders and OS clutter are skipped. [] when `folder` is not a folder."""
+    folder = Path(folder)
+    found = []
+    for parent, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".") and not files.is_metadata(name)]
+        found += [Path(parent) / name for name in names if is_folder_image(name)]
+    return sorted(found, key=lambda path: _natural_key(path.relative_to(folder)))
+
+
+def cache_folder(root: str | os.PathLike) -> Path:
+    """Where tinylib keeps what it derives from the tree at `root` (the packed cache, the
+    decode verdicts): `$TINYLIB_DATA/cache/<name>-<12 hex digits of the resolved path>`."""
+    root = Path(root).expanduser().resolve()
+    digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    return config.data_dir() / "cache" / f"{root.name}-{digest}"
+
+
+def is_class_folder_tree(root: str | os.PathLike) -> bool:
+    """True when `root` has no wnids.txt and at least one sub-folder holding images."""
+    root = Path(root).expanduser()
+    return not (root / "wnids.txt").is_file() and bool(_class_folders(_train_root(root), root))
+
+
+def _train_root(root: Path) -> Path:
+    return root / "train" if (root / "train").is_dir() else root
+
+
+def _val_root(root: Path) -> Path | None:
+    return next((root / name for name in VAL_FOLDERS if (root / name).is_dir()), None)
+
+
+def _class_folders(folder: Path, root: Path) -> dict[str, list[Path]]:
+    """{class name: its image files} for each sub-folder of `folder` holding images."""
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        reserved = folder == root and entry.name.lower() in RESERVED
+        if not entry.is_dir() or reserved or entry.name.startswith(".") or files.is_metadata(entry.name):
+            continue
+        images = images_under(entry.path)
+        if images:
+            found[entry.name] = images
+    return found
+
+
+def read_folder_layout(root: str | os.PathLike, val_share: float = VAL_SHARE, seed: int = 0) -> DatasetInfo:
+    """Read the class-per-folder tree under `root` (see the module docstring) into a DatasetInfo:
+    wnids = names = words = the class folder names, sorted; labels int32 (N,) index them;
+    boxes int32 (N, 4) all -1; `skipped`: (path, reason) of every unreadable file, left out.
+
+    val_share: the share of each class that goes to val when there is no val folder (0 <= share < 1).
+    Raises LayoutError when `root` holds no class folders with images, when val/ names a class
+    train has not, or when a class has no readable image."""
+    if not 0 <= val_share < 1:
+        raise ValueError(f"val_share must be in [0, 1), got {val_share}")
+    root = Path(root).expanduser()
+    train = _class_folders(_train_root(root), root)
+    if not train:
+        raise LayoutError(
+            f"{root} is not a dataset: no wnids.txt (the official layout) and no class folders with images "
+            f"(like {root / 'cats' / 'photo1.jpg'}) — pass the folder that contains wnids.txt or your class folders, "
+            "or run `tinylib data prepare` for Tiny ImageNet"
+        )
+    names = tuple(train)
+    val_root = _val_root(root)
+    val = _class_folders(val_root, root) if val_root else {}
+    unknown = sorted(set(val) - set(names))
+    if unknown:
+        raise LayoutError(f"{val_root} has class folder(s) that train has not: {', '.join(unknown)}")
+    test = images_under(root / "test")
+    every = [path for images in (*train.values(), *val.values()) for path in images] + test
+    skipped = check_images(root, every)
+    bad = {path for path, _ in skipped}
+    train = {name: [path for path in images if path not in bad] for name, images in train.items()}
+    val = {name: [path for path in images if path not in bad] for name, images in val.items()}
+    empty = [name for name, images in train.items() if not images]
+    if empty:
+        raise LayoutError(f"class folder(s) {', '.join(empty)} under {root} hold no readable image")
+    if val_root is None:
+        train, val = split_stratified(train, val_share, seed)
+    return _info(root, names, train, val, [path for path in test if path not in bad], skipped)
+
+
+def split_stratified(
+    classes: dict[str, list[Path]], val_share: float = VAL_SHARE, seed: int = 0
+) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
+    """({class: train files}, {class: val files}): `val_share` of each class (rounded; at least
+    1 when a class has 2 or more images, never all of them) drawn at random. The draw of a class
+    depends only on `seed`, its name and its files, so adding a class moves no other image."""
+    train, val = {}, {}
+    for name, images in classes.items():
+        count = len(images)
+        share = 0 if count < 2 or val_share == 0 else min(count - 1, max(1, round(count * val_share)))
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        chosen = set(rng.permutation(count)[:share].tolist())
+        val[name] = [path for k, path in enumerate(images) if k in chosen]
+        train[name] = [path for k, path in enumerate(images) if k not in chosen]
+    return train, val
+
+
+def _info(root, names, train, val, test, skipped) -> DatasetInfo:
+    def arrays(split: dict[str, list[Path]]) -> tuple[tuple[Path, ...], np.ndarray, np.ndarray]:
+        paths = tuple(path for name in names for path in split.get(name, []))
+        labels = np.asarray([k for k, name in enumerate(names) for _ in split.get(name, [])], np.int32)
+        return paths, labels, np.full((len(paths), 4), -1, np.int32)
+
+    train_files, train_labels, train_boxes = arrays(train)
+    val_files, val_labels, val_boxes = arrays(val)
+    return DatasetInfo(
+        root=root,
+        wnids=names,
+        names=names,
+        words=names,
+        train_files=train_files,
+        train_labels=train_labels,
+        train_boxes=train_boxes,
+        val_files=val_files,
+        val_labels=val_labels,
+        val_boxes=val_boxes,
+        test_files=tuple(test),
+        layout="folders",
+        skipped=tuple(skipped),
+    )
+
+
+def _verdict(path: Path) -> str:
+    """ "" when `path` decodes, else the short reason it does not."""
+    try:
+        decode(path)
+    except ImageDecodeError as error:
+        return error.reason
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    return ""
+
+
+def check_images(root: Path, paths: list[Path], workers: int | None = None) -> list[tuple[Path, str]]:
+    """(path, reason) of each of `paths` that the one decoder cannot read, in their order.
+    Decodes in threads; verdicts are kept in `cache_folder(root)`/checked.json by relative
+    path, size and modification time, so only new or changed files are decoded again."""
+    record_file = cache_folder(root) / CHECKED
+    try:
+        known = json.loads(files.read_text(record_file))["files"] if record_file.is_file() else {}
+    except (ValueError, KeyError, OSError):
+        known = {}
+    stamps = {}
+    for path in paths:
+        status = path.stat()
+        stamps[path] = [status.st_size, status.st_mtime_ns]
+    relative = {path: path.relative_to(root).as_posix() for path in paths}
+    todo = [path for path in paths if known.get(relative[path], [None, None])[:2] != stamps[path]]
+    with ThreadPoolExecutor(workers or min(os.cpu_count() or 1, 8)) as pool:  # PIL releases the GIL
+        fresh = dict(zip(todo, pool.map(_verdict, todo)))
+    record = {}
+    for path in paths:
+        reason = fresh[path] if path in fresh else known[relative[path]][2]
+        record[relative[path]] = [*stamps[path], reason]
+    if todo or len(record) != len(known):
+        try:
+            record_file.parent.mkdir(parents=True, exist_ok=True)
+            files.write_atomically(record_file, json.dumps({"format": 1, "files": record}) + "\n")
+        except OSError:  # a read-only data folder: decode again next time
+            pass
+    return [(path, record[relative[path]][2]) for path in paths if record[relative[path]][2]]
