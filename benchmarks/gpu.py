@@ -64,8 +64,12 @@ def kit() -> types.SimpleNamespace:
     update the imports here and nowhere else)."""
     from tinylib.data import Augmenter, PackedBatches, load_packed, prepare
     from tinylib.models import count_flops, resnet18, seed_net
-    from tinylib.runtime import precision_policy, use_precision
     from tinylib.train import TrainingData, evaluate, fit, recipe
+
+    try:
+        from tinylib.runtime import precision_policy, use_precision
+    except ImportError:  # moved after df46d00 (the commit measured in results/gpu_h200.json)
+        from tinylib.train.devices import precision_policy, use_precision
     from tinylib.train.on_device import AugmentingModel
 
     return types.SimpleNamespace(
@@ -111,7 +115,7 @@ BASELINE = "epochs=30,batch_size=125"  # the textbook recipe, shortened from 100
 
 
 def parse_fields(text: str) -> dict:
-    """"epochs=16,learning_rate=0.4,schedule=onecycle" -> {"epochs": 16, ...}."""
+    """ "epochs=16,learning_rate=0.4,schedule=onecycle" -> {"epochs": 16, ...}."""
     fields = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, _, value = item.partition("=")
@@ -140,9 +144,12 @@ def nvidia_smi() -> dict:
 
 def git_commit() -> str:
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, timeout=10
-        ).stdout.strip() or "unknown"
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT, timeout=10
+            ).stdout.strip()
+            or "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -204,7 +211,9 @@ def main() -> None:  # noqa: C901 (one linear script)
     parser.add_argument("--only", default=None, help="comma-separated step names (see PLAN) to run, in this order")
     parser.add_argument("--fast", action="append", default=[], help="NAME:field=value,... a fast candidate")
     parser.add_argument("--baseline", default=BASELINE, help="field=value,... changes to the baseline preset")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes and a narrow ResNet: checks the script on a CPU")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes and a narrow ResNet: checks the script on a CPU"
+    )
     args = parser.parse_args()
     started = now()
 
@@ -266,7 +275,10 @@ def main() -> None:  # noqa: C901 (one linear script)
         ],
     }
     recorder = Recorder(paths, result)
-    say(f"{device_name} ({smi.get('driver_version', 'no nvidia-smi')}), keras {keras.__version__}, jax {jax.__version__}")
+    say(
+        f"{device_name} ({smi.get('driver_version', 'no nvidia-smi')}), "
+        f"keras {keras.__version__}, jax {jax.__version__}"
+    )
 
     # --- peak: published and measured -------------------------------------------------
     measured = {}
@@ -282,7 +294,7 @@ def main() -> None:  # noqa: C901 (one linear script)
         if chip == "H200"
         else None,
         "measured_tflops": measured,
-        "share_of_peak_uses": "published dense bf16 (the usual MFU convention); share of the measured matmul also given",
+        "share_of_peak_uses": "published dense bf16 (the usual MFU convention); the measured matmul's share too",
     }
     say(f"peak: published {published}, measured {measured}")
     recorder.save()
@@ -425,7 +437,9 @@ def main() -> None:  # noqa: C901 (one linear script)
         expected = estimates["compile"] + 3 * per_epoch / guess + 5
         name = f"tput:{model_name}:{policy}:{batch}:{place}"
         if expected > remaining():
-            throughput["skipped"].append({"step": name, "expected_seconds": round(expected), "left": round(remaining())})
+            throughput["skipped"].append(
+                {"step": name, "expected_seconds": round(expected), "left": round(remaining())}
+            )
             say(f"skip {name}: expected {expected:.0f} s, {remaining():.0f} s left")
             return
         say(f"{name}: building")
@@ -456,14 +470,19 @@ def main() -> None:  # noqa: C901 (one linear script)
             **share(ips, model_name),
             "loader_only_images_per_second": loader_rate(batches, min(steps, 8)),
         }
-        if model_name == "resnet18" and policy == "mixed_bfloat16" and batch == (16 if smoke else 512) and place == "device":
+        if (
+            model_name == "resnet18"
+            and policy == "mixed_bfloat16"
+            and batch == (16 if smoke else 512)
+            and place == "device"
+        ):
             # fit() registers callbacks with per-batch hooks (TerminateOnNaN, ModelCheckpoint, BackupAndRestore):
             # Keras then turns every step's logs into Python numbers, a device sync per step.
             sync = EpochClock()
             trained.fit(batches, epochs=2, verbose=0, callbacks=[sync, keras.callbacks.TerminateOnNaN()])
-            row["images_per_second_with_per_step_sync"] = round(per_epoch / statistics.median(
-                r["seconds"] for r in sync.rows
-            ), 1)
+            row["images_per_second_with_per_step_sync"] = round(
+                per_epoch / statistics.median(r["seconds"] for r in sync.rows), 1
+            )
             row["per_step_sync_note"] = "same step with TerminateOnNaN added (a batch hook, as in tinylib.train.fit)"
             # The full-size projection: 100,000 images through the same loader and compiled step.
             full = (pool_size // batch) * batch
@@ -471,9 +490,7 @@ def main() -> None:  # noqa: C901 (one linear script)
             projection = EpochClock()
             trained.fit(projection_batches, epochs=1, verbose=0, callbacks=[projection])
             synced = EpochClock()
-            trained.fit(
-                projection_batches, epochs=1, verbose=0, callbacks=[synced, keras.callbacks.TerminateOnNaN()]
-            )
+            trained.fit(projection_batches, epochs=1, verbose=0, callbacks=[synced, keras.callbacks.TerminateOnNaN()])
             per_100k = projection.rows[0]["seconds"] * 100_000 / full
             per_100k_synced = synced.rows[0]["seconds"] * 100_000 / full
             result["projection"] = {
@@ -492,8 +509,10 @@ def main() -> None:  # noqa: C901 (one linear script)
             say(f"projection: {result['projection']}")
         row["memory_gib_after"] = {key: gib(value) for key, value in memory().items()}
         throughput["results"].append(row)
-        say(f"{name}: {row['images_per_second']} img/s, compile {row['compile_seconds']} s, "
-            f"{row['achieved_tflops']} TFLOP/s, loader {row['loader_only_images_per_second']} img/s")
+        say(
+            f"{name}: {row['images_per_second']} img/s, compile {row['compile_seconds']} s, "
+            f"{row['achieved_tflops']} TFLOP/s, loader {row['loader_only_images_per_second']} img/s"
+        )
         del trained, model, batches
         recorder.save()
 
@@ -542,10 +561,8 @@ def main() -> None:  # noqa: C901 (one linear script)
         reached = {}
         for level in (0.5, 0.6, 0.7, 0.75):
             hit = next((c for c in curve if (c["val_top1"] or 0) >= level), None)
-            reached[f"{int(level * 100)}%"] = (
-                {"epoch": hit["epoch"], "wall": hit["wall"], "epochs_sum_minus_compile": hit["epochs_sum_minus_compile"]}
-                if hit else None
-            )  # fmt: skip
+            keys = ("epoch", "wall", "epochs_sum_minus_compile")
+            reached[f"{int(level * 100)}%"] = {key: hit[key] for key in keys} if hit else None
         steps = run.get("steps_per_epoch") or len(data.train_images) // plan.batch_size
         entry = {
             "label": label,
@@ -569,8 +586,10 @@ def main() -> None:  # noqa: C901 (one linear script)
         tta["runs"].append(entry)
         estimates["epoch_wall"][plan.batch_size] = (rows[-1]["wall"] - rows[0]["wall"]) / max(len(rows) - 1, 1)
         estimates["compile"] = max(compile_seconds, 5.0)
-        say(f"{name}: final {run.get('val')}, reached {reached}, total {total:.1f} s, compile {compile_seconds:.1f} s, "
-            f"steady epoch {steady:.2f} s, overhead {entry['between_epoch_overhead_seconds_median']} s/epoch")
+        say(
+            f"{name}: final {run.get('val')}, reached {reached}, total {total:.1f} s, compile {compile_seconds:.1f} s, "
+            f"steady epoch {steady:.2f} s, overhead {entry['between_epoch_overhead_seconds_median']} s/epoch"
+        )
         shutil.rmtree(workdir, ignore_errors=True)
         del model
         recorder.save()

@@ -101,7 +101,7 @@ def _split_of(
         images, labels = load_packed(root, split, progress=False)
         names = None
     files, boxes = (), None
-    if root and Path(root, "wnids.txt").is_file():
+    if root and Path(root).is_dir():  # the official layout or a class-per-folder tree
         info = read_layout(root)
         names = names or info.names
         if len(info.files(split)) == len(labels):
