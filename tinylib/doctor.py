@@ -114,7 +114,11 @@ def requirement_name(requirement: str) -> str:
 def missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
     """Requirements of `distribution` (not extras) whose package is not installed at all."""
     missing = []
-    for requirement in importlib.metadata.requires(distribution) or []:
+    try:
+        requirements = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return []
+    for requirement in requirements:
         if "extra ==" in requirement:
             continue
         if version(requirement_name(requirement)) is None:
@@ -132,3 +136,24 @@ def install_missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
     if wanted:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *wanted], check=True)
     return wanted
+
+
+def setup_notebook() -> dict:
+    """What every notebook's bootstrap cell calls after importing tinylib. On Colab and Kaggle,
+    pip-installs the requirements the runtime lacks (never TensorFlow, Keras or numpy); on other
+    machines, says in one line how to install what is missing. Then prints one line (version,
+    platform, profile, accelerator) and each hint of `report()` (e.g. which runtime to choose);
+    returns the report."""
+    where = config.platform()
+    if where in ("colab", "kaggle"):
+        install_missing_requirements()
+    else:
+        missing = missing_requirements()
+        if missing:
+            print(f"tinylib: missing {', '.join(missing)}: run `make lab` in the repository "
+                  "(or `pip install -e '.[lab]'` in this kernel's environment)")  # fmt: skip
+    info = report(print_report=False)
+    print(f"tinylib {info['tinylib']} | {where} | profile: {info['profile']} | accelerator: {info['accelerator']}")
+    for hint in info["hints"]:
+        print(f"hint: {hint}")
+    return info

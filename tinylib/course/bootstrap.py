@@ -14,25 +14,15 @@ from pathlib import Path
 
 BRANCH = "main"
 
+# Four lines: Colab and Kaggle (they have /content or /kaggle) get tinylib from the repository
+# without its dependencies, so their own TensorFlow, Keras and numpy stay; `doctor.setup_notebook`
+# does the rest (installs only what is missing there, never TF/Keras/numpy; says what to do
+# elsewhere; reports the platform, profile and accelerator with hints).
 BOOTSTRAP_TEMPLATE = """\
-# tinylib bootstrap: the same first cell in every notebook (Colab, local, CI).
-import subprocess
-import sys
-
-REPOSITORY = "{repository}"
-if "google.colab" in sys.modules:  # Colab: install tinylib once, keep Colab's TensorFlow/numpy
-    try:
-        import tinylib
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", f"git+{{REPOSITORY}}"], check=True)
-        import tinylib
-    tinylib.doctor.install_missing_requirements()
-try:
-    import tinylib
-except ImportError as error:
-    raise ImportError("tinylib is not installed for this kernel: run `make lab` in the repository") from error
-device = tinylib.doctor.report(print_report=False)["accelerator"]  # GPU, TPU or none
-print(f"tinylib {{tinylib.__version__}} | profile: {{tinylib.config.profile().name}} | accelerator: {{device}}")"""
+import importlib.util, os, sys  # noqa: E401, I001  tinylib bootstrap: the same first cell in every notebook
+if not importlib.util.find_spec("tinylib") and (os.path.isdir("/content") or os.path.isdir("/kaggle")):  # Colab, Kaggle
+    os.system(f"{{sys.executable}} -m pip install -q --no-deps git+{repository}")
+(tinylib := importlib.import_module("tinylib")).doctor.setup_notebook()  # installs what is missing; reports"""
 
 
 def repository_url() -> str:
