@@ -76,8 +76,9 @@ def batches(
     `model.fit`: a tf.data pipeline on the TensorFlow backend (parallel gathering, prefetch,
     each worker of a multi-worker strategy keeps its share), a Keras PyDataset on JAX and
     PyTorch (no TensorFlow needed). Images are float32 in [0, 1] and augmented by `augment`,
-    or uint8 as they are when scale=False (for augmentation in the train step). repeat loops
-    forever (tf.data only; use with steps_per_epoch)."""
+    or uint8 as they are when scale=False (for augmentation in the train step). repeat=True is
+    for training with steps_per_epoch = N // batch_size: tf.data loops forever, the PyDataset
+    yields only whole batches, so every epoch has exactly that many steps on every backend."""
     import keras
 
     common = dict(num_classes=num_classes, one_hot=True, seed=seed, scale=scale, shuffle=shuffle)
@@ -91,4 +92,4 @@ def batches(
         return packed_dataset(images, labels, batch_size, augment, repeat=repeat, **common).with_options(options)
     from tinylib.data.py_dataset import PackedBatches
 
-    return PackedBatches(images, labels, batch_size, augment, **common)
+    return PackedBatches(images, labels, batch_size, augment, drop_remainder=repeat, **common)

@@ -15,6 +15,9 @@ class PackedBatches(keras.utils.PyDataset):
     and augmented by an `Augmenter` (eager, compiled transform) on the backend's
     default device. Reshuffled every epoch; deterministic under `seed` with workers=1.
     scale=False: uint8 batches as they are (augment "none"), for on-device augmentation.
+    drop_remainder=True: only whole batches (len = N // batch_size), as `fit` needs for training:
+    its steps_per_epoch is N // batch_size, and a last partial batch would spill into the next
+    epoch (which then trains on that one batch, found on an H200 with JAX).
     """
 
     def __init__(
@@ -28,12 +31,13 @@ class PackedBatches(keras.utils.PyDataset):
         seed: int = 0,
         one_hot: bool = False,
         scale: bool = True,
+        drop_remainder: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         if not scale and augment != "none":
             raise ValueError("scale=False yields raw uint8 batches: augment must be 'none'")
-        self.scale = scale
+        self.scale, self.drop_remainder = scale, drop_remainder
         self.images, self.labels = images, np.asarray(labels, np.int32)
         self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
         self.one_hot, self.num_classes = one_hot, num_classes
@@ -46,6 +50,8 @@ class PackedBatches(keras.utils.PyDataset):
         return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
 
     def __len__(self) -> int:
+        if self.drop_remainder:
+            return max(len(self.images) // self.batch_size, 1)
         return -(-len(self.images) // self.batch_size)
 
     def __getitem__(self, index: int):

@@ -210,6 +210,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     finite are never written over finite ones (`skipped` lists those epochs)."""
 
     skipped: tuple = ()
+    async_safe = True  # saves per epoch only: its batch hook does nothing, so Keras need not wait for each step
 
     def _save_model(self):
         if not all(np.isfinite(weights).all() for weights in self.model.get_weights()):

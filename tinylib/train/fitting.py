@@ -224,7 +224,6 @@ def _callbacks(model: keras.Model, workdir: Workdir, plan: Plan) -> list:
         *plan.callbacks,
         EpochLog(workdir),
         TimeBudget(plan.max_minutes, plan.strategy),
-        keras.callbacks.TerminateOnNaN(),
         Checkpoint(model, workdir.model_path("best"), "val_accuracy", max(best_so_far) if best_so_far else None),
         Checkpoint(model, workdir.model_path("last")),
         # Last, so a crash before it re-runs the epoch; kept after a paused run, deleted when complete.
