@@ -61,8 +61,7 @@ def test_mirrored_strategy_on_two_logical_cpus_trains_scales_and_resumes(tmp_pat
 WORKER = textwrap.dedent(
     """
     import json, sys
-    from tinylib import config
-from tinylib.train import devices
+    from tinylib.train import devices
 
     strategy = devices.strategy()  # first: TensorFlow sets up collectives once, at start-up
     import keras
