@@ -60,7 +60,8 @@ def test_the_real_upload_widget_shows_a_prediction(predictor):
 def test_an_ipywidgets_7_value_shows_a_prediction(predictor):
     """Version 7's value, {name: {"metadata": ..., "content": bytes}}, as a plain dict."""
     content = _png()
-    value = {"cat.png": {"metadata": {"name": "cat.png", "type": "image/png", "size": len(content)}, "content": content}}
+    metadata = {"name": "cat.png", "type": "image/png", "size": len(content)}
+    value = {"cat.png": {"metadata": metadata, "content": content}}
     assert uploaded_files(value) == [("cat.png", content)]
     predictor.latest = None
     predictor.show(value, ipywidgets.Output())
@@ -68,8 +69,9 @@ def test_an_ipywidgets_7_value_shows_a_prediction(predictor):
 
 
 def test_ipywidgets_floor_is_the_version_colab_ships():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
     assert "ipywidgets>=7.7" in project["dependencies"]
