@@ -28,7 +28,7 @@ def test_colab_leg_runs_colabs_versions_with_tinylib_installed_like_the_bootstra
     distribution = importlib.metadata.distribution(doctor.DISTRIBUTION)
     assert "editable" not in (distribution.read_text("direct_url.json") or "")  # pip install --no-deps .
     assert doctor.missing_requirements() == []  # the bootstrap's second step installed what was missing
-    for absent in ("jupyterlab", "scikit-learn", "tf2onnx"):  # neither core nor on Colab's list
+    for absent in ("scikit-learn", "tf2onnx"):  # neither core nor on Colab's list (JupyterLab comes with notebook 7)
         assert doctor.version(absent) is None, f"{absent} should not be in the Colab leg's environment"
 
 
