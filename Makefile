@@ -1,37 +1,111 @@
-# tinylib: `make demo` and `make test` set up .venv once (re-done only when pyproject.toml
-# changes), then run. `make lab` opens JupyterLab on the notebooks.
+# tinylib: `make demo`, `make test` and `make lab` set up .venv once (re-done only when
+# pyproject.toml or constraints/ change), then run. `make demo` installs the core only,
+# `make test` core + dev (and builds .venv-colab for its second leg), `make lab` core + JupyterLab.
 PYTHON ?= python3
 VENV ?= .venv
+COLAB_VENV ?= .venv-colab
 BIN := $(VENV)/bin
-HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read()).hexdigest()[:12])")
-STAMP := $(VENV)/.installed-$(HASH)
+COLAB_BIN := $(COLAB_VENV)/bin
+PIP := --quiet --disable-pip-version-check
+HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read() + open('constraints/ci.txt', 'rb').read()).hexdigest()[:12])")
+COLAB_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read() + open('constraints/colab.txt', 'rb').read()).hexdigest()[:12])")
+EXTRAS_core :=
+EXTRAS_dev := [dev]
+EXTRAS_lab := [lab]
+# TensorFlow has final wheels for CPython 3.10-3.13 only (pyproject's requires-python).
+CHECK_PYTHON := $(PYTHON) -c "import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 14) else 'tinylib needs Python 3.10 to 3.13 (TensorFlow has no final wheels for %d.%d): run make PYTHON=python3.11 ...' % v)"
+# constraints/ci.txt is the CI environment (Python 3.11); other Pythons resolve their own versions.
+CONSTRAINTS := $(shell $(PYTHON) -c "import sys; print('-c constraints/ci.txt' if sys.version_info[:2] == (3, 11) else '')")
+# The Colab leg: the unit tests and the quickstart notebook under Colab's versions. Left to the
+# main leg (measured, about 20 of the leg's 35 minutes here): the long end-to-end runs, which test
+# orchestration rather than versions (demo, resume after kill, multi-worker, experiments, grading).
+COLAB_SKIP := --ignore=tests/test_resume.py --ignore=tests/test_distributed.py --ignore=tests/test_experiments.py \
+	--ignore=tests/test_course_grading.py \
+	--deselect=tests/test_cli.py::test_demo_end_to_end_in_quick_profile \
+	--deselect=tests/test_cli.py::test_demo_on_the_real_sample \
+	--deselect=tests/test_report.py::test_the_demo_writes_the_report \
+	--deselect=tests/test_on_device.py::test_fit_on_device_trains_resumes_and_saves_the_plain_model \
+	--deselect=tests/test_train.py::test_class_weight_reaches_the_loss \
+	--deselect=tests/test_train.py::test_time_budget_pauses_then_the_same_call_finishes \
+	--deselect=tests/test_train.py::test_second_call_does_not_train_again \
+	--deselect=tests/test_train.py::test_another_recipe_in_the_same_workdir_is_refused \
+	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[resnet34_imagenet]" \
+	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[seed_net]" \
+	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[plain18]" \
+	--deselect=tests/test_course.py::test_grade_command_exits_1_when_an_exercise_fails \
+	--deselect=tests/test_course.py::test_grade_runs_every_cell_and_reports_each_check
+# The notebook runs on a copy in .venv-colab/notebooks: its work folder (runs/ beside it) must not be
+# the main leg's, whose checkpoints a Keras older than the main leg's cannot load.
+COLAB_NOTEBOOK := $(COLAB_VENV)/notebooks/colab_quickstart.ipynb
+COLAB_TESTS := tests $(COLAB_NOTEBOOK) $(COLAB_SKIP)
 
-.PHONY: install demo test lab lint clean
+.PHONY: install demo test test-main test-colab lab lint refresh-constraints clean
 
-install: $(STAMP)
+install: $(VENV)/.dev-$(HASH)
 
-$(STAMP):
-	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'tinylib needs Python >= 3.10: run make with PYTHON=python3.11 (or newer)')"
+$(VENV)/.%-$(HASH):
+	@$(CHECK_PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "installing tinylib and its dependencies into $(VENV) (first time: about 2 minutes)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@rm -f $(VENV)/.installed-*
+	@echo "installing tinylib ($*) into $(VENV) (first time: about 2 minutes)"
+	$(BIN)/python -m pip install $(PIP) --upgrade pip
+	$(BIN)/python -m pip install $(PIP) $(CONSTRAINTS) -e '.$(EXTRAS_$*)'
+	@rm -f $(VENV)/.$*-* $(VENV)/.installed-*
+	@touch $@ $(VENV)/.core-$(HASH)
+
+# The Colab leg's environment: Colab's versions (constraints/colab.txt), then tinylib the way
+# the bootstrap cell installs it on Colab (--no-deps, then only what is missing), then pytest.
+$(COLAB_VENV)/.installed-$(COLAB_HASH):
+	@$(CHECK_PYTHON)
+	@test -x $(COLAB_BIN)/python || $(PYTHON) -m venv $(COLAB_VENV)
+	@echo "installing Colab's versions (constraints/colab.txt) and tinylib into $(COLAB_VENV)"
+	$(COLAB_BIN)/python -m pip install $(PIP) --upgrade pip
+	$(COLAB_BIN)/python -m pip install $(PIP) -r constraints/colab.txt
+	$(COLAB_BIN)/python -m pip install $(PIP) --no-deps --force-reinstall .
+	cd $(COLAB_VENV) && bin/python -c "import tinylib.doctor as d; print('missing, installed:', d.install_missing_requirements())"
+	$(COLAB_BIN)/python -m pip install $(PIP) -c constraints/colab.txt pytest nbval pyyaml
+	@rm -rf build $(COLAB_VENV)/.installed-*
 	@touch $@
 
-demo: $(STAMP)
+demo: $(VENV)/.core-$(HASH)
 	$(BIN)/tinylib demo
 
-test: $(STAMP)
-	TINYLIB_PROFILE=quick $(BIN)/python -m pytest
+# Both legs, main first; fails when either fails (the second runs even when the first failed).
+test:
+	@status=0; \
+	$(MAKE) --no-print-directory test-main || status=1; \
+	$(MAKE) --no-print-directory test-colab || status=1; \
+	exit $$status
 
-lab: $(STAMP)
+test-main: $(VENV)/.dev-$(HASH)
+	@echo "== main leg: $$($(BIN)/python -c 'import platform; print("Python", platform.python_version())'), constraints/ci.txt"
+	TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=main $(BIN)/python -m pytest
+
+test-colab: $(COLAB_VENV)/.installed-$(COLAB_HASH)
+	@echo "== Colab leg: Colab's versions (constraints/colab.txt)"
+	@rm -rf $(COLAB_VENV)/notebooks && mkdir -p $(COLAB_VENV)/notebooks && cp notebooks/colab_quickstart.ipynb $(COLAB_NOTEBOOK)
+	TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=colab $(COLAB_BIN)/python -m pytest $(COLAB_TESTS)
+
+lab: $(VENV)/.lab-$(HASH)
 	$(BIN)/jupyter lab notebooks/
 
-lint: $(STAMP)
+lint: $(VENV)/.dev-$(HASH)
 	$(BIN)/ruff check tinylib tests notebooks
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 	$(BIN)/tinylib course build --check
+
+# Rewrite constraints/ci.txt: the newest versions pip resolves today for core + dev, in a
+# scratch venv (README, "Dependencies"); commit the result after `make test` passes with it.
+refresh-constraints:
+	@$(CHECK_PYTHON)
+	rm -rf .venv-refresh && $(PYTHON) -m venv .venv-refresh
+	.venv-refresh/bin/python -m pip install $(PIP) --upgrade pip
+	.venv-refresh/bin/python -m pip install $(PIP) '.[dev]'
+	@rm -rf build
+	{ echo "# The main CI leg's environment: \`make install\` / \`make test\` / \`make demo\` install with -c this file"; \
+	  echo "# (on Python 3.11, the CI's), so CI and a learner's install resolve the same versions."; \
+	  echo "# Written by \`make refresh-constraints\` on $$(date -u +%Y-%m-%d), $$(.venv-refresh/bin/python -V), $$(uname -sm)."; \
+	  .venv-refresh/bin/python -m pip freeze --exclude tinylib-resnet-kit; } > constraints/ci.txt
+	rm -rf .venv-refresh
 
 clean:
 	rm -rf runs/demo .pytest_cache

@@ -2,6 +2,7 @@
 bootstrap cell, the README's test command in CI, module sizes and import layers."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,62 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
+def _names(requirements) -> set[str]:
+    return {r.split(";")[0].split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip() for r in requirements}
+
+
+def _floor(requirements, name: str) -> tuple[int, ...]:
+    for requirement in requirements:
+        if requirement.split(">=")[0].strip() == name:
+            return tuple(int(part) for part in requirement.split(">=")[1].split(";")[0].strip().split("."))
+    raise AssertionError(f"no floor for {name}")
+
+
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower(): line.split("==")[1] for line in lines if "==" in line}
+
+
 def test_one_dependency_list():
     project = _pyproject()["project"]
-    names = {dependency.split(">")[0].split("=")[0].split("<")[0].strip() for dependency in project["dependencies"]}
-    assert {"tensorflow", "keras", "pillow", "matplotlib", "ipywidgets", "jupyterlab", "tqdm"} <= names
-    dev = {dependency.split(">")[0].strip() for dependency in project["optional-dependencies"]["dev"]}
-    assert {"pytest", "nbval", "ruff", "nbstripout"} <= dev
-    assert not any("==" in dependency for dependency in project["dependencies"]), "no exact pins: they break Colab"
+    assert project["name"] == "tinylib-resnet-kit"  # "tinylib" on PyPI is an unrelated project
+    core, extras = project["dependencies"], project["optional-dependencies"]
+    assert {"tensorflow", "keras", "numpy", "pillow", "matplotlib", "ipywidgets", "tqdm"} <= _names(core)
+    assert not {"jupyterlab", "scikit-learn", "scipy"} & _names(core), "JupyterLab: the lab extra; metrics: numpy"
+    assert not any("==" in dependency for dependency in core), "no exact pins: they break Colab"
+    assert set(extras) == {"lab", "onnx", "gpu", "dev"}
+    assert _names(extras["lab"]) == {"jupyterlab"}
+    assert extras["gpu"] and all("tensorflow[and-cuda]" in r and "sys_platform == 'linux'" in r for r in extras["gpu"])
+    assert {"pytest", "nbval", "ruff", "nbstripout"} <= _names(extras["dev"])
+
+
+def test_python_range_is_where_tensorflow_ships_final_wheels():
+    assert _pyproject()["project"]["requires-python"] == ">=3.10,<3.14"
+    makefile = (ROOT / "Makefile").read_text()
+    assert "(3, 10) <= v < (3, 14)" in makefile and "PYTHON=python3.11" in makefile
+
+
+def test_floors_are_versions_a_ci_leg_tests():
+    """No floor below the Colab leg's versions (constraints/colab.txt) for what that leg pins."""
+    core = _pyproject()["project"]["dependencies"]
+    colab = _pins(ROOT / "constraints" / "colab.txt")
+    assert set(colab) == {"tensorflow", "keras", "numpy", "ipywidgets", "matplotlib", "pillow", "tensorboard"}
+    for name, pinned in colab.items():
+        floor = _floor(core, name)
+        tested = tuple(int(part) for part in pinned.split("."))
+        assert floor <= tested, f"{name} floor {floor} above Colab's {pinned}"
+        assert floor >= tested[: len(floor)], f"{name}: floor {floor} below the tested {pinned}"
+
+
+def test_ci_constraints_cover_the_main_leg():
+    """constraints/ci.txt pins every core and dev requirement (so CI and learners resolve alike)
+    and never the project itself; the Makefile installs with it."""
+    pins = _pins(ROOT / "constraints" / "ci.txt")
+    extras = _pyproject()["project"]["optional-dependencies"]
+    wanted = _names(_pyproject()["project"]["dependencies"] + extras["dev"] + extras["onnx"]) - {"tinylib-resnet-kit"}
+    assert wanted <= set(pins), f"not pinned in constraints/ci.txt: {sorted(wanted - set(pins))}"
+    assert not {"tinylib", "tinylib-resnet-kit", "tinylib_resnet_kit"} & set(pins)
+    assert "-c constraints/ci.txt" in (ROOT / "Makefile").read_text()
 
 
 def test_environment_yml_repeats_no_package_list():
@@ -37,8 +87,8 @@ def test_environment_yml_repeats_no_package_list():
     assert environment["channels"] == ["conda-forge"]
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
     pip = [d for d in environment["dependencies"] if isinstance(d, dict)]
-    assert sorted(d.split(">")[0].split("=")[0] for d in conda) == ["pip", "python"]
-    assert pip == [{"pip": ["-e .[dev]"]}]
+    assert sorted(conda) == ["pip", "python=3.11"]  # one Python: the CI's, which constraints/ci.txt is for
+    assert pip == [{"pip": ["-c constraints/ci.txt", "-e .[dev,lab]"]}]
 
 
 def test_repository_url_is_defined_once_in_pyproject():

@@ -11,7 +11,8 @@ import sys
 
 from tinylib import config
 
-DISTRIBUTION = "tinylib"
+# The name pip knows the kit by (pyproject.toml: "tinylib" on PyPI is another project); the import is `tinylib`.
+DISTRIBUTION = "tinylib-resnet-kit"
 # Packages the bootstrap must never install or upgrade on Colab/Kaggle: their builds are matched
 # to the runtime's CUDA drivers, and reinstalling them breaks it until it is restarted.
 PROTECTED = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
@@ -44,7 +45,7 @@ def _accelerator_hints(info: dict) -> list[str]:
 
 def _probe_keras(info: dict, hints: list[str]) -> None:
     if info["keras"] is None or int(info["keras"].split(".")[0]) < 3:
-        hints.append("Keras 3 is required: `pip install -U 'keras>=3.9'` (TensorFlow >= 2.16 ships it).")
+        hints.append("Keras 3 is required: `pip install -U 'keras>=3.13'` (TensorFlow >= 2.20 ships it).")
         return
     try:
         from tinylib.train import devices

@@ -117,7 +117,10 @@ def _train(args: argparse.Namespace) -> int:
     model = build(args.model, data.num_classes, width=width, stem=stem)
     print(f"training {model.name} on {len(data.train_images)} images from {root} with the {recipe.name!r} recipe")
     try:
-        run = train.fit(model, data, recipe, args.workdir, max_minutes=args.max_minutes, strategy=strategy)
+        verbose = "auto" if sys.stdout.isatty() else 2  # a live bar in a terminal, one line per epoch in logs
+        run = train.fit(
+            model, data, recipe, args.workdir, max_minutes=args.max_minutes, strategy=strategy, verbose=verbose
+        )
     except train.TrainingDiverged as error:
         print(f"tinylib: error: {error}", file=sys.stderr)
         return 1

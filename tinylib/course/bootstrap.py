@@ -31,7 +31,9 @@ def repository_url() -> str:
 
     Raises LookupError when the metadata has no such entry (an old or broken install).
     """
-    for entry in importlib.metadata.metadata("tinylib").get_all("Project-URL") or []:
+    from tinylib.doctor import DISTRIBUTION
+
+    for entry in importlib.metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         if label.strip().lower() == "repository":
             return url.strip().rstrip("/")

@@ -173,19 +173,24 @@ def lr_finder(result) -> Figure:
 
 
 def live_curves():
-    """A Keras callback that redraws `training_curves` in the notebook after every epoch."""
+    """A Keras callback that redraws `training_curves` in the notebook after every epoch, in
+    place (one display, updated), so the Keras progress bar above it stays visible."""
     import keras
 
     class LiveCurves(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.history: dict[str, list[float]] = {}
+            self.handle = None
 
         def on_epoch_end(self, epoch, logs=None):
-            from IPython.display import clear_output, display
+            from IPython.display import display
 
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
-            clear_output(wait=True)
-            display(training_curves(self.history))
+            figure = training_curves(self.history)
+            if self.handle is None:
+                self.handle = display(figure, display_id=True)
+            else:
+                self.handle.update(figure)
 
     return LiveCurves()
