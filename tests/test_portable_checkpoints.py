@@ -42,3 +42,21 @@ def test_checkpoints_of_every_recipe_load_with_plain_keras(tmp_path, data):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("resnet10_w8") == 2 * len(RECIPES)
+
+
+def test_checkpoints_hold_no_initializer_arguments_colabs_keras_rejects(tmp_path):
+    """Keras 3.15 saves HeNormal(input_axes=..., output_axes=...); Keras 3.13 (Colab) cannot read
+    them. The weights are saved; the initializers only shape new ones, so the copy drops them."""
+    import json
+    import zipfile
+
+    from tinylib.train.callbacks import save_portable
+
+    model = resnet(depth=10, width=8, stem="imagenet", num_classes=4)
+    save_portable(model, tmp_path / "model.keras")
+    config = zipfile.ZipFile(tmp_path / "model.keras").read("config.json").decode()
+    assert "input_axes" not in config and "output_axes" not in config and "HeNormal" in config
+    reloaded = __import__("keras").saving.load_model(tmp_path / "model.keras")
+    for ours, theirs in zip(model.get_weights(), reloaded.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    assert json.loads(config)["class_name"] == "Functional"

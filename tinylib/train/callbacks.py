@@ -3,7 +3,9 @@ checkpoints that save the plain model and never save non-finite weights over fin
 
 from __future__ import annotations
 
+import json
 import time
+import zipfile
 from pathlib import Path
 
 import keras
@@ -27,6 +29,36 @@ def portable(model: keras.Model) -> keras.Model:
     copy = type(model).from_config(model.get_config())  # keras.models.clone_model would compile the copy
     copy.set_weights(model.get_weights())
     return copy
+
+
+def save_portable(model: keras.Model, path: Path) -> None:
+    """Save `portable(model)` to `path` (a .keras file: a zip holding config.json and the
+    weights), with a config that older Keras versions (Colab's 3.13) can read too."""
+    portable(model).save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(members["config.json"])
+    members["config.json"] = json.dumps(_older_keras_can_read(config)).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+# Initializer arguments Keras 3.15 saves and Keras 3.13 (Colab's) rejects ("HeNormal.__init__() got
+# an unexpected keyword argument 'input_axes'"). They only shape new weights; saved weights are loaded.
+NEWER_INITIALIZER_ARGUMENTS = ("input_axes", "output_axes")
+
+
+def _older_keras_can_read(config):
+    """`config` (a model's get_config()) without initializer arguments older Keras versions reject."""
+    if isinstance(config, list):
+        return [_older_keras_can_read(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    inner = config.get("config")
+    if str(config.get("module", "")).startswith("keras.initializers") and isinstance(inner, dict):
+        config = {**config, "config": {k: v for k, v in inner.items() if k not in NEWER_INITIALIZER_ARGUMENTS}}
+    return {key: _older_keras_can_read(value) for key, value in config.items()}
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -93,5 +125,5 @@ class Checkpoint(keras.callbacks.Callback):
             self.skipped.append(epoch)
             return
         with atomic_file(self.path) as partial:
-            portable(self.target).save(partial)
+            save_portable(self.target, partial)
         self.best = value
