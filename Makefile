@@ -20,10 +20,13 @@ CONSTRAINTS := $(shell $(PYTHON) -c "import sys; print('-c constraints/ci.txt' i
 # main leg (measured, about 20 of the leg's 35 minutes here): the long end-to-end runs, which test
 # orchestration rather than versions (demo, resume after kill, multi-worker, experiments, grading).
 COLAB_SKIP := --ignore=tests/test_resume.py --ignore=tests/test_distributed.py --ignore=tests/test_experiments.py \
-	--ignore=tests/test_course_grading.py \
+	--ignore=tests/test_course_grading.py --ignore=tests/test_faults_training.py \
+	--deselect=tests/test_portable_checkpoints.py::test_checkpoints_of_every_recipe_load_with_plain_keras \
+	--deselect=tests/test_folders.py::test_train_evaluate_report_export_and_predict_a_folder_from_the_command_line \
+	--deselect=tests/test_read_only_dataset.py::test_the_cli_trains_on_a_read_only_dataset \
 	--deselect=tests/test_cli.py::test_demo_end_to_end_in_quick_profile \
 	--deselect=tests/test_cli.py::test_demo_on_the_real_sample \
-	--deselect=tests/test_report.py::test_the_demo_writes_the_report \
+	--deselect=tests/test_report.py::test_the_demo_writes_the_report_with_two_passes_over_val \
 	--deselect=tests/test_on_device.py::test_fit_on_device_trains_resumes_and_saves_the_plain_model \
 	--deselect=tests/test_train.py::test_class_weight_reaches_the_loss \
 	--deselect=tests/test_train.py::test_time_budget_pauses_then_the_same_call_finishes \
