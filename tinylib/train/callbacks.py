@@ -31,15 +31,14 @@ def portable(model: keras.Model) -> keras.Model:
     return copy
 
 
-def save_portable(model: keras.Model, path: Path) -> None:
-    """Save `portable(model)` to `path` (a .keras file: a zip holding config.json and the
-    weights), with a config that older Keras versions (Colab's 3.13) can read too."""
-    portable(model).save(path)
-    with zipfile.ZipFile(path) as archive:
+def save_portable(model: keras.Model, partial: Path) -> None:
+    """Save `portable(model)` to `partial` (the temporary name of a .keras file: a zip holding
+    config.json and the weights), with a config that older Keras versions (Colab's 3.13) read too."""
+    portable(model).save(partial)
+    with zipfile.ZipFile(partial) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    config = json.loads(members["config.json"])
-    members["config.json"] = json.dumps(_older_keras_can_read(config)).encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    members["config.json"] = json.dumps(_older_keras_can_read(json.loads(members["config.json"]))).encode()
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
 
