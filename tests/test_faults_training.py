@@ -202,9 +202,12 @@ def test_item1_every_file_outside_the_data_layer_is_written_through_files():
 
 
 def test_item4_too_little_free_space_is_refused_before_training(tmp_path, data, monkeypatch, synthetic_root, capsys):
+    import shutil
+
     from tinylib.data import pack
 
-    pack(synthetic_root, progress=False)  # the dataset's own cache is not what this test fills the disk with
+    dataset = shutil.copytree(synthetic_root, tmp_path / "set", ignore=shutil.ignore_patterns("packed"))
+    pack(dataset, progress=False)  # the dataset's own cache is not what this test fills the disk with
     monkeypatch.setattr(files, "free_bytes", lambda folder: 5 * files.MB)
     workdir = tmp_path / "run"
     with pytest.raises(files.NotEnoughSpaceError) as full:
@@ -215,7 +218,7 @@ def test_item4_too_little_free_space_is_refused_before_training(tmp_path, data, 
         f"{needed / files.MB:,.0f} MB, 5 MB are free — free some space, or use another --workdir"
     )
     assert sorted(p.name for p in workdir.iterdir()) == [".lock"]  # nothing trained, nothing written
-    command = ["train", "--data", str(synthetic_root), "--model", "resnet10", "--width", "8", "--epochs", "1"]
+    command = ["train", "--data", str(dataset), "--model", "resnet10", "--width", "8", "--epochs", "1"]
     assert main([*command, "--workdir", str(tmp_path / "cli")]) == 2
     err = capsys.readouterr().err  # after the progress bar of packing the dataset, one line
     assert "Traceback" not in err and err.endswith("free some space, or use another --workdir\n")

@@ -17,7 +17,7 @@ from tinylib.data.py_dataset import PackedBatches
 
 @pytest.fixture
 def dataset(tmp_path, synthetic_root):
-    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic")
+    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic", ignore=shutil.ignore_patterns("packed"))
 
 
 def test_pack_holds_exactly_the_decoded_images(dataset):

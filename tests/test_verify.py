@@ -13,7 +13,7 @@ from tinylib.data import DatasetError, LayoutError, read_difficulty, verify
 @pytest.fixture
 def dataset(tmp_path, synthetic_root):
     """A private copy of the synthetic dataset that a test may break."""
-    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic")
+    return shutil.copytree(synthetic_root, tmp_path / "tiny-synthetic", ignore=shutil.ignore_patterns("packed"))
 
 
 def test_a_good_dataset_passes_with_counts_and_grayscale(synthetic_root):
