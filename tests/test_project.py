@@ -152,6 +152,65 @@ def test_module_size_and_layers(module):
         assert LAYERS.index(imported) < LAYERS.index(own), f"{own} must not import {imported} (layers import downward)"
 
 
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """{module: the tinylib modules it imports}, for every module under `root` (a package
+    folder), counting imports anywhere in a file (inside functions too) and within one package:
+    `from tinylib.data import read_layout` is an edge to tinylib.data, `from tinylib.data import
+    packed` one to tinylib.data.packed."""
+    modules = {_module_name(path, root): path for path in sorted(root.rglob("*.py"))}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tinylib"):
+                found |= {
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                    for a in node.names
+                }
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names if alias.name.startswith("tinylib")}
+        graph[name] = {imported for imported in found if imported in modules and imported != name}
+    return graph
+
+
+def import_circle(graph: dict[str, set[str]]) -> list[str]:
+    """One circle of imports in `graph` (["a", "b", "a"]), or [] when there is none."""
+    import graphlib
+
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        return list(error.args[1])
+    return []
+
+
+def test_no_two_modules_import_each_other():
+    """The layers above cover imports between floors; this covers every module, within one
+    package too (data.layout and data.folders once imported each other)."""
+    circle = import_circle(import_graph(ROOT / "tinylib"))
+    assert circle == [], f"import circle: {' -> '.join(circle)}"
+
+
+def test_import_circle_is_found_inside_one_package(tmp_path):
+    package = tmp_path / "tinylib" / "data"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "layout.py").write_text("def read():\n    from tinylib.data.folders import read_folders\n")
+    (package / "folders.py").write_text("from tinylib.data.layout import read\n")
+    (package / "images.py").write_text("import tinylib.data.layout\n")
+    graph = import_graph(tmp_path / "tinylib")
+    assert graph["tinylib.data.images"] == {"tinylib.data.layout"}
+    circle = import_circle(graph)
+    assert set(circle) == {"tinylib.data.layout", "tinylib.data.folders"} and circle[0] == circle[-1]
+    (package / "layout.py").write_text("def read():\n    pass\n")
+    assert import_circle(import_graph(tmp_path / "tinylib")) == []
+
+
 @pytest.mark.parametrize(
     "module", sorted((ROOT / "tinylib").rglob("*.py")), ids=lambda p: p.relative_to(ROOT).as_posix()
 )

@@ -14,9 +14,10 @@ from tinylib.data.drawing import synthetic_classes
 from tinylib.data.folder_examples import folder_from_layout, synthetic_folder_for_profile
 from tinylib.data.folders import images_under, read_folder_layout
 from tinylib.data.images import ImageDecodeError, decode
-from tinylib.data.layout import DatasetInfo, LayoutError, read_layout
+from tinylib.data.layout import DatasetInfo, LayoutError
 from tinylib.data.packed import is_fresh, load_packed, pack
 from tinylib.data.pipeline import augment_batches, load_images, load_split, make_dataset, make_pipelines
+from tinylib.data.reader import read_layout
 from tinylib.data.sources import dataset_for_profile
 from tinylib.data.synthetic import make_synthetic, read_difficulty, synthetic_for_profile
 from tinylib.data.verify import DatasetError, VerifyReport, verify

@@ -45,8 +45,8 @@ class TrainingData:
         Reads the layout once; prints the line naming unreadable files left out (progress=True).
 
         Raises LayoutError (a ValueError) for a folder that is not a dataset."""
-        from tinylib.data.layout import read_layout
         from tinylib.data.packed import is_fresh, pack, pack_folder
+        from tinylib.data.reader import read_layout
 
         info = read_layout(root)
         if info.skipped and progress:

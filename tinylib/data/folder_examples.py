@@ -18,7 +18,8 @@ import numpy as np
 from PIL import Image
 
 from tinylib import config, files
-from tinylib.data.layout import DatasetInfo, read_layout
+from tinylib.data.layout import DatasetInfo
+from tinylib.data.reader import read_layout
 
 VERSION = 1  # bump when the variety changes: the profile's folder is rebuilt under a new name
 EXIF_ORIENTATION = 0x0112

@@ -34,7 +34,7 @@ class LayoutError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class DatasetInfo:
-    """What `read_layout` found. Labels index `wnids`; boxes are inclusive pixel boxes.
+    """What `tinylib.data.read_layout` found. Labels index `wnids`; boxes are inclusive pixel boxes.
 
     train_labels / val_labels: int32 (N,) in [0, num_classes).
     train_boxes / val_boxes: int32 (N, 4) as (x0, y0, x1, y1); -1 where a file has no box.
@@ -130,38 +130,14 @@ def _parse_box(fields: list[str], where: str) -> list[int]:
         raise LayoutError(f"bad box {fields} in {where}: expected four integers x0 y0 x1 y1") from None
 
 
-def _nested_root(root: Path) -> Path | None:
-    """A sub-folder of `root` that holds wnids.txt (a dataset extracted one level too deep)."""
-    children = [c for c in root.iterdir() if not is_metadata(c.name) and (c / "wnids.txt").is_file()]
-    return children[0] if children else None
-
-
-def read_layout(root: str | os.PathLike) -> DatasetInfo:
-    """Parse the dataset under `root`: the official layout (the folder holding wnids.txt), or
-    else a class-per-folder tree of your own images (`tinylib.data.folders.read_folder_layout`,
-    val split 20 % per class unless there is a val/ folder). The official layout is read from
-    its text files and directory listings, never the images, so it takes well under a second
-    even for the full 120,000-image dataset; a class-per-folder tree is decoded once, and
-    unreadable files are left out and listed in `skipped`. Raises LayoutError saying what is
-    missing or wrong."""
+def read_official_layout(root: str | os.PathLike) -> DatasetInfo:
+    """Parse the official layout under `root` (the folder holding wnids.txt; see the module
+    docstring) from its text files and directory listings, never the images. Most callers want
+    `tinylib.data.read_layout`, which also reads class-per-folder trees. Raises LayoutError
+    saying what is missing or wrong."""
     root = Path(root).expanduser()
-    if not root.is_dir():
-        raise LayoutError(
-            f"no dataset folder at {root} — run `tinylib data prepare`, or pass the folder that contains wnids.txt "
-            "(or your class folders)"
-        )
     if not (root / "wnids.txt").is_file():
-        nested = _nested_root(root)
-        if nested is not None:
-            raise LayoutError(f"no wnids.txt under {root}; did you mean {nested}?")
-        if (root / "val" / "val_annotations.txt").is_file():
-            raise LayoutError(
-                f"no wnids.txt under {root}, but val/val_annotations.txt is there: the official layout is "
-                "incomplete — re-extract it with `tinylib data prepare`"
-            )
-        from tinylib.data.folders import read_folder_layout
-
-        return read_folder_layout(root)
+        raise LayoutError(f"no wnids.txt under {root}: not the official layout — use tinylib.data.read_layout")
     wnids, full_words = _read_classes(root)
     train_files, train_labels, train_boxes = _read_train(root, wnids)
     if not train_files and not (root / "val" / "val_annotations.txt").is_file():

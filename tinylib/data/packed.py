@@ -30,8 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from tinylib import __version__, config, files
+from tinylib.data.folders import cache_folder
 from tinylib.data.images import IMAGE_SIZE, ImageDecodeError, decode
-from tinylib.data.layout import DatasetInfo, read_layout
+from tinylib.data.layout import DatasetInfo
+from tinylib.data.reader import read_layout
 from tinylib.data.verify import DatasetError
 
 PACK_FOLDER = "packed"
@@ -71,8 +73,6 @@ def pack_folder(root: str | os.PathLike) -> Path:
     never sit among its class folders) `folders.cache_folder(ROOT)`/packed under
     $TINYLIB_DATA/cache. Its manifest keeps the dataset's fingerprint, so a changed dataset is
     packed again."""
-    from tinylib.data.folders import cache_folder
-
     root = Path(root).expanduser()
     beside = root / PACK_FOLDER
     official = (root / "wnids.txt").is_file() or not root.is_dir()

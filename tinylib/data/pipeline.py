@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from tinylib.data.images import IMAGE_SIZE, decode
-from tinylib.data.layout import DatasetInfo, read_layout
+from tinylib.data.layout import DatasetInfo
+from tinylib.data.reader import read_layout
 
 
 def load_images(paths: Sequence[str | os.PathLike], workers: int | None = None) -> np.ndarray:

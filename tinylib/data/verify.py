@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from tinylib.data.images import IMAGE_SIZE, ImageDecodeError, open_image
-from tinylib.data.layout import DatasetInfo, LayoutError, is_image_name, read_layout
+from tinylib.data.layout import DatasetInfo, LayoutError, is_image_name
+from tinylib.data.reader import read_layout
 from tinylib.files import is_metadata, read_fields
 
 # Counts of the official tiny-imagenet-200.zip (prepare checks them for that archive).
