@@ -1,11 +1,11 @@
-"""Augmentation presets and the tf.data pipelines built from the official layout."""
+"""Augmentation presets, and augmented tf.data batches of the official layout's files."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tinylib.data import load_images, make_dataset, make_pipelines, read_layout
+from tinylib.data import batches, load_images, read_layout
 from tinylib.data.augment import Augmenter, FlipCrop, check_preset, mixes_labels
 
 RNG = np.random.default_rng(0)
@@ -83,7 +83,17 @@ def test_pipelines_are_deterministic_under_a_seed(synthetic_root, preset):
     info = read_layout(synthetic_root)
 
     def train(seed):
-        return _epoch(make_pipelines(info, batch_size=16, augment=preset, seed=seed)["train"])
+        return _epoch(
+            batches(
+                info.train_files,
+                info.train_labels,
+                batch_size=16,
+                num_classes=info.num_classes,
+                augment=preset,
+                shuffle=True,
+                seed=seed,
+            )
+        )
 
     first, again, other = train(1), train(1), train(2)
     assert all((a[0] == b[0]).all() and (a[1] == b[1]).all() for a, b in zip(first, again))
@@ -91,21 +101,23 @@ def test_pipelines_are_deterministic_under_a_seed(synthetic_root, preset):
     assert sum(len(batch[1]) for batch in first) == len(info.train_files)
 
 
-def test_val_is_in_annotation_order_and_never_augmented(synthetic_root):
+def test_unaugmented_val_batches_keep_annotation_order_and_test_batches_have_no_labels(synthetic_root):
     info = read_layout(synthetic_root)
-    pipelines = make_pipelines(synthetic_root, batch_size=8, augment="flip_crop")
-    val = _epoch(pipelines["val"])
+    val = _epoch(batches(info.val_files, info.val_labels, batch_size=8))
     np.testing.assert_array_equal(np.concatenate([labels for _, labels in val]), info.val_labels)
     images = np.concatenate([images for images, _ in val])
     assert np.abs(images - load_images(info.val_files) / 255.0).mean() < 2 / 255
-    test = _epoch(pipelines["test"])
+    test = _epoch(batches(info.test_files, batch_size=8))
     assert sum(len(batch[0]) for batch in test) == len(info.test_files) and len(test[0]) == 1
 
 
-def test_strong_makes_train_and_val_labels_one_hot(synthetic_root):
-    pipelines = make_pipelines(synthetic_root, batch_size=8, augment="strong")
-    train_labels = np.concatenate([labels for _, labels in _epoch(pipelines["train"])])
-    val_labels = np.concatenate([labels for _, labels in _epoch(pipelines["val"])])
+def test_strong_mixes_one_hot_train_labels_and_one_hot_val_labels_stay_exact(synthetic_root):
+    info = read_layout(synthetic_root)
+    common = {"batch_size": 8, "num_classes": info.num_classes}
+    train = batches(info.train_files, info.train_labels, augment="strong", shuffle=True, **common)
+    train_labels = np.concatenate([labels for _, labels in _epoch(train)])
+    val = batches(info.val_files, info.val_labels, one_hot=True, **common)
+    val_labels = np.concatenate([labels for _, labels in _epoch(val)])
     assert train_labels.shape == (48, 4) and val_labels.shape == (20, 4)
     np.testing.assert_allclose(train_labels.sum(axis=1), 1.0, atol=1e-5)
     assert (train_labels.max(axis=1) < 0.9).sum() >= 4  # images were mixed with others, so were labels
@@ -115,8 +127,8 @@ def test_strong_makes_train_and_val_labels_one_hot(synthetic_root):
 
 def test_cache_gives_the_same_batches(synthetic_root):
     info = read_layout(synthetic_root)
-    plain = _epoch(make_dataset(info.train_files, info.train_labels, batch_size=10, augment="flip_crop", seed=3))
-    dataset = make_dataset(info.train_files, info.train_labels, batch_size=10, augment="flip_crop", seed=3, cache=True)
+    plain = _epoch(batches(info.train_files, info.train_labels, batch_size=10, augment="flip_crop", seed=3))
+    dataset = batches(info.train_files, info.train_labels, batch_size=10, augment="flip_crop", seed=3, cache=True)
     cached = _epoch(dataset)
     assert all((a[0] == b[0]).all() and (a[1] == b[1]).all() for a, b in zip(plain, cached))
     assert len(_epoch(dataset)) == len(cached)  # a second pass reads from the cache

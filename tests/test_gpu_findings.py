@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from tinylib.data.py_dataset import PackedBatches
+from tinylib.data import batches
 from tinylib.train import fitting, recipe
 from tinylib.workdir import Workdir
 
@@ -11,9 +11,10 @@ from tinylib.workdir import Workdir
 def test_training_batches_on_jax_and_pytorch_have_exactly_steps_per_epoch():
     """A last partial batch made every other epoch train on one batch (JAX, PyTorch)."""
     images, labels = np.zeros((103, 64, 64, 3), np.uint8), np.arange(103) % 4
-    train = PackedBatches(images, labels, 25, num_classes=4, one_hot=True, shuffle=True, drop_remainder=True)
+    common = {"batch_size": 25, "num_classes": 4, "loader": "py_dataset"}
+    train = batches(images, labels, one_hot=True, shuffle=True, repeat=True, **common)
     assert len(train) == 103 // 25 == 4 and all(len(train[i][0]) == 25 for i in range(len(train)))
-    assert len(PackedBatches(images, labels, 25, num_classes=4)) == 5  # evaluation keeps every image
+    assert len(batches(images, labels, **common)) == 5  # evaluation keeps every image
 
 
 def test_fit_callbacks_let_keras_dispatch_steps_asynchronously(tmp_path):

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinylib.data import is_fresh, load_images, load_packed, pack, packed_dataset, read_layout
+from tinylib.data import batches, is_fresh, load_images, load_packed, pack, read_layout
 from tinylib.data.packed import read_manifest
-from tinylib.data.py_dataset import PackedBatches
 
 
 @pytest.fixture
@@ -52,25 +51,25 @@ def test_a_fresh_cache_is_reused_and_a_changed_source_rebuilds_it(dataset):
     assert is_fresh(dataset)
 
 
-def test_packed_dataset_covers_every_image_once_per_pass_and_reshuffles(dataset):
+def test_array_batches_cover_every_image_once_per_pass_and_reshuffle(dataset):
     images, _ = load_packed(dataset, "train", progress=False)
     ids = np.arange(len(images), dtype=np.int32)  # labels = indices, to follow each image
-    dataset_ = packed_dataset(images, ids, batch_size=10, shuffle=True, seed=3)
+    dataset_ = batches(images, ids, batch_size=10, shuffle=True, seed=3)
     first = np.concatenate([labels for _, labels in dataset_])
     second = np.concatenate([labels for _, labels in dataset_])
     assert sorted(first) == list(ids) and sorted(second) == list(ids)
     assert list(first) != list(second)
-    again = np.concatenate([labels for _, labels in packed_dataset(images, ids, batch_size=10, shuffle=True, seed=3)])
+    again = np.concatenate([labels for _, labels in batches(images, ids, batch_size=10, shuffle=True, seed=3)])
     np.testing.assert_array_equal(first, again)
-    batch, labels = next(iter(packed_dataset(images, ids, batch_size=48)))
+    batch, labels = next(iter(batches(images, ids, batch_size=48)))
     np.testing.assert_allclose(np.asarray(batch), images[np.asarray(labels)] / 255.0, atol=1e-6)
 
 
-def test_packed_dataset_augments_deterministically(dataset):
+def test_array_batches_augment_deterministically(dataset):
     images, labels = load_packed(dataset, "train", progress=False)
 
     def run(seed):
-        pipeline = packed_dataset(images, labels, batch_size=16, augment="flip_crop", shuffle=True, seed=seed)
+        pipeline = batches(images, labels, batch_size=16, augment="flip_crop", shuffle=True, seed=seed)
         return np.concatenate([np.asarray(batch) for batch, _ in pipeline])
 
     first = run(5)
@@ -83,16 +82,16 @@ def test_py_dataset_trains_a_keras_model(dataset):
     import keras
 
     images, labels = load_packed(dataset, "train", progress=False)
-    batches = PackedBatches(images, labels, batch_size=16, augment="flip_crop", shuffle=True, seed=0)
-    assert len(batches) == 3
-    first, first_labels = batches[0]
+    loader = batches(images, labels, batch_size=16, augment="flip_crop", shuffle=True, seed=0, loader="py_dataset")
+    assert len(loader) == 3
+    first, first_labels = loader[0]
     assert first.shape == (16, 64, 64, 3) and first.dtype == np.float32 and first_labels.dtype == np.int32
-    order = batches.order.copy()
-    batches.on_epoch_end()
-    assert not np.array_equal(order, batches.order)
+    order = loader.order.copy()
+    loader.on_epoch_end()
+    assert not np.array_equal(order, loader.order)
     model = keras.Sequential([keras.Input((64, 64, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(4)])
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=True)
-    history = model.fit(batches, epochs=2, verbose=0)
+    history = model.fit(loader, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
 
 
@@ -148,3 +147,16 @@ def test_two_processes_packing_at_once_keep_the_first_cache(dataset, monkeypatch
     folder = pack(dataset, progress=False)
     assert folder.stat().st_ino == other_process_finishes_first.inode
     assert is_fresh(dataset) and not [p for p in folder.parent.iterdir() if ".partial-" in p.name]
+
+
+def test_only_the_packed_module_names_the_cache_files():
+    """data/packed.py owns the cache's file names (split_file, MANIFEST); nothing else in the
+    package spells them out."""
+    package = Path(__file__).resolve().parents[1] / "tinylib"
+    spelled = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "packed.py"
+        and any(name in path.read_text() for name in ("_images.npy", "_labels.npy", "_files.txt"))
+    ]
+    assert spelled == []

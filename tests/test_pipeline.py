@@ -2,22 +2,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tinylib.data import load_images, load_split, make_dataset, read_layout
+from tinylib.data import batches, load_images, load_split, read_layout
 
 
 def test_tf_data_pipeline_batches(synthetic_root):
     info = read_layout(synthetic_root)
-    batches = list(make_dataset(info.train_files, info.train_labels, batch_size=16))
-    assert [len(labels) for _, labels in batches] == [16, 16, 16]
-    images, labels = batches[0]
+    found = list(batches(info.train_files, info.train_labels, batch_size=16))
+    assert [len(labels) for _, labels in found] == [16, 16, 16]
+    images, labels = found[0]
     assert images.shape == (16, 64, 64, 3) and images.dtype.name == "float32"
     assert 0.0 <= float(np.min(images)) and float(np.max(images)) <= 1.0
-    np.testing.assert_array_equal(np.concatenate([labels.numpy() for _, labels in batches]), info.train_labels)
+    np.testing.assert_array_equal(np.concatenate([labels.numpy() for _, labels in found]), info.train_labels)
 
 
 def test_tf_decode_matches_pil_decode(synthetic_root):
     info = read_layout(synthetic_root)
-    from_tf = next(iter(make_dataset(info.val_files, batch_size=20))).numpy()
+    from_tf = next(iter(batches(info.val_files, batch_size=20))).numpy()
     from_pil = load_images(info.val_files).astype(np.float32) / 255
     assert from_tf.shape == from_pil.shape == (20, 64, 64, 3)
     assert np.abs(from_tf - from_pil).mean() < 2 / 255
@@ -30,7 +30,7 @@ def test_shuffle_is_a_seeded_permutation(synthetic_root):
         return np.concatenate(
             [
                 labels.numpy()
-                for _, labels in make_dataset(info.train_files, np.arange(48), batch_size=48, shuffle=True, seed=seed)
+                for _, labels in batches(info.train_files, np.arange(48), batch_size=48, shuffle=True, seed=seed)
             ]
         )
 
@@ -42,7 +42,7 @@ def test_shuffle_is_a_seeded_permutation(synthetic_root):
 
 def test_repeat_loops_past_one_epoch(synthetic_root):
     info = read_layout(synthetic_root)
-    dataset = make_dataset(info.val_files, info.val_labels, batch_size=8, repeat=True)
+    dataset = batches(info.val_files, info.val_labels, batch_size=8, repeat=True)
     assert sum(len(labels) for _, labels in dataset.take(5)) == 40 > len(info.val_files)
 
 
@@ -50,7 +50,7 @@ def test_grayscale_files_get_three_channels(synthetic_root):
     info = read_layout(synthetic_root)
     gray = [p for p in info.train_files if Image.open(p).mode == "L"]
     assert gray
-    images = next(iter(make_dataset(gray, batch_size=len(gray)))).numpy()
+    images = next(iter(batches(gray, batch_size=len(gray)))).numpy()
     assert images.shape[-1] == 3
     np.testing.assert_array_equal(images[..., 0], images[..., 1])
 
@@ -77,6 +77,6 @@ def test_load_split(synthetic_root):
 def test_mismatched_labels_are_refused(synthetic_root):
     info = read_layout(synthetic_root)
     with pytest.raises(ValueError, match="20 files but 3 labels"):
-        make_dataset(info.val_files, [0, 1, 2])
+        batches(info.val_files, [0, 1, 2], batch_size=8)
     with pytest.raises(ValueError, match="at least one file"):
-        make_dataset([])
+        batches([], batch_size=8)

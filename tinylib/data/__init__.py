@@ -1,14 +1,15 @@
 """Tiny ImageNet and your own class folders: download, prepare, verify, layouts, one decoder, pipelines, packed cache.
 
-Names that need Keras (`Augmenter`, `FlipCrop`, `PackedBatches`) load on first use, so
+Batches of files or arrays, on any backend, come from one door: `batches(images, labels, *, batch_size, ...)`.
+Names that need Keras (`Augmenter`, `FlipCrop`, `PRESETS`) load on first use, so
 ``import tinylib.data`` stays quick and never imports TensorFlow by itself.
 """
 
 import importlib
 
 from tinylib.data.archive import ArchiveError, extract, prepare, safe_members
-from tinylib.data.array_batches import packed_dataset
-from tinylib.data.arrays import TrainingData, batches
+from tinylib.data.arrays import TrainingData
+from tinylib.data.batching import batches
 from tinylib.data.download import DownloadError, download, file_md5
 from tinylib.data.drawing import synthetic_classes
 from tinylib.data.folder_examples import folder_from_layout, synthetic_folder_for_profile
@@ -16,14 +17,14 @@ from tinylib.data.folders import images_under, read_folder_layout
 from tinylib.data.images import ImageDecodeError, decode
 from tinylib.data.layout import DatasetInfo, LayoutError
 from tinylib.data.packed import is_fresh, load_packed, pack
-from tinylib.data.pipeline import augment_batches, load_images, load_split, make_dataset, make_pipelines
+from tinylib.data.pipeline import load_images, load_split
 from tinylib.data.reader import read_layout
 from tinylib.data.sources import dataset_for_profile
 from tinylib.data.synthetic import make_synthetic, read_difficulty, synthetic_for_profile
 from tinylib.data.verify import DatasetError, VerifyReport, verify
 from tinylib.files import NotEnoughSpaceError
 
-_LAZY = {"Augmenter": "augment", "FlipCrop": "augment", "PRESETS": "augment", "PackedBatches": "py_dataset"}
+_LAZY = {"Augmenter": "augment", "FlipCrop": "augment", "PRESETS": "augment"}
 
 __all__ = [
     "ArchiveError",
@@ -36,10 +37,8 @@ __all__ = [
     "LayoutError",
     "NotEnoughSpaceError",
     "PRESETS",
-    "PackedBatches",
     "TrainingData",
     "VerifyReport",
-    "augment_batches",
     "batches",
     "dataset_for_profile",
     "decode",
@@ -52,11 +51,8 @@ __all__ = [
     "load_images",
     "load_packed",
     "load_split",
-    "make_dataset",
-    "make_pipelines",
     "make_synthetic",
     "pack",
-    "packed_dataset",
     "prepare",
     "read_difficulty",
     "read_folder_layout",

@@ -1,9 +1,9 @@
-"""Batches from packed uint8 arrays with tf.data (`packed_dataset`); `py_dataset.PackedBatches`
-is the same for any Keras backend.
+"""tf.data batches gathered from packed uint8 arrays: a building block of `tinylib.data.batches`.
 
-Both gather index batches from in-memory or memory-mapped uint8 images (N, 64, 64, 3), as
-`tinylib.data.packed.load_packed` returns them, and augment them; `PackedBatches` runs on any
-Keras backend (TensorFlow, JAX, PyTorch).
+Index batches are shuffled by tf.data (seeded, reshuffled every pass) and gathered from
+in-memory or memory-mapped uint8 images (N, 64, 64, 3), as `tinylib.data.packed.load_packed`
+returns them; `batches` then scales, augments and prefetches them. The same for any Keras
+backend, without tf.data: `tinylib.data.py_dataset.PackedBatches`.
 """
 
 from __future__ import annotations
@@ -13,33 +13,15 @@ import numpy as np
 from tinylib.data.images import IMAGE_SIZE
 
 
-def packed_dataset(
-    images: np.ndarray,
-    labels: np.ndarray | None = None,
-    batch_size: int = 128,
-    augment: str = "none",
-    num_classes: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    repeat: bool = False,
-    one_hot: bool = False,
-    scale: bool = True,
+def array_batches(
+    images: np.ndarray, labels: np.ndarray | None, *, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ):
-    """tf.data batches from in-memory or memory-mapped uint8 images (N, 64, 64, 3): the
-    fast path. Yields float32 (B, 64, 64, 3) in [0, 1] [and labels, as `make_dataset`].
-    Index batches are shuffled by tf.data (seeded, reshuffled every pass), gathered from the
-    array in numpy, then augmented (`augment_batches`: crop/flip compiled with XLA).
-    scale=False: the uint8 batches as they are, for augmentation on the device
-    (`fit(augment_on="device")`); augment must then be "none"."""
+    """tf.data batches of uint8 (B, 64, 64, 3) [and int32 (B,) labels] from in-memory or
+    memory-mapped uint8 images (N, 64, 64, 3): the fast path. Labels that are all -1 (the test
+    split) count as none. Call `tinylib.data.batches`, which checks the arguments first."""
     import tensorflow as tf
 
-    from tinylib.data.pipeline import augment_batches
-
     count = len(images)
-    if count == 0:
-        raise ValueError("packed_dataset needs at least one image")
-    if labels is not None and len(labels) != count:
-        raise ValueError(f"{count} images but {len(labels)} labels")
     has_labels = labels is not None and not np.all(np.asarray(labels) < 0)  # test labels are all -1
     labels = np.asarray(labels if labels is not None else np.full(count, -1), np.int32)
     indices = _indices(count, shuffle, seed, repeat)
@@ -53,14 +35,7 @@ def packed_dataset(
         batch = tf.ensure_shape(batch, (None, IMAGE_SIZE, IMAGE_SIZE, 3))
         return (batch, tf.ensure_shape(batch_labels, (None,))) if has_labels else batch
 
-    dataset = indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if not scale:
-        if augment != "none":
-            raise ValueError("scale=False yields raw uint8 batches: augment must be 'none'")
-        if has_labels and one_hot:
-            dataset = dataset.map(lambda batch, batch_labels: (batch, tf.one_hot(batch_labels, num_classes)))
-        return dataset.prefetch(tf.data.AUTOTUNE)
-    return augment_batches(dataset, augment, num_classes, seed, one_hot).prefetch(tf.data.AUTOTUNE)
+    return indices.batch(batch_size).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
 def _indices(count: int, shuffle: bool, seed: int, repeat: bool):

@@ -1,5 +1,5 @@
-"""Labelled images in memory for training and analysis (`TrainingData`), and the one place that
-turns arrays into batches for `model.fit`: tf.data on TensorFlow, a Keras PyDataset elsewhere."""
+"""Labelled images in memory for training and analysis (`TrainingData`); batches of them come
+from the one door, `tinylib.data.batches`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class TrainingData:
         Reads the layout once; prints the line naming unreadable files left out (progress=True).
 
         Raises LayoutError (a ValueError) for a folder that is not a dataset."""
-        from tinylib.data.packed import is_fresh, pack, pack_folder
+        from tinylib.data.packed import is_fresh, pack, pack_folder, read_split
         from tinylib.data.reader import read_layout
 
         info = read_layout(root)
@@ -54,42 +54,5 @@ class TrainingData:
         folder = pack_folder(info.root)
         if not is_fresh(info.root, folder, info):
             folder = pack(info.root, folder, progress=progress)
-        train, val = (
-            (np.load(folder / f"{split}_images.npy", mmap_mode="r"), np.load(folder / f"{split}_labels.npy"))
-            for split in ("train", "val")
-        )
+        train, val = read_split(folder, "train"), read_split(folder, "val")
         return cls(*train, *val, class_names=info.names, source=str(Path(info.root).resolve()), class_ids=info.wnids)
-
-
-def batches(
-    images: np.ndarray,
-    labels: np.ndarray,
-    batch_size: int,
-    num_classes: int,
-    augment: str = "none",
-    shuffle: bool = False,
-    repeat: bool = False,
-    seed: int = 0,
-    scale: bool = True,
-):
-    """(images, one-hot labels) batches of uint8 (N, 64, 64, 3) images and int (N,) labels for
-    `model.fit`: a tf.data pipeline on the TensorFlow backend (parallel gathering, prefetch,
-    each worker of a multi-worker strategy keeps its share), a Keras PyDataset on JAX and
-    PyTorch (no TensorFlow needed). Images are float32 in [0, 1] and augmented by `augment`,
-    or uint8 as they are when scale=False (for augmentation in the train step). repeat=True is
-    for training with steps_per_epoch = N // batch_size: tf.data loops forever, the PyDataset
-    yields only whole batches, so every epoch has exactly that many steps on every backend."""
-    import keras
-
-    common = dict(num_classes=num_classes, one_hot=True, seed=seed, scale=scale, shuffle=shuffle)
-    if keras.config.backend() == "tensorflow":
-        import tensorflow as tf
-
-        from tinylib.data.array_batches import packed_dataset
-
-        options = tf.data.Options()  # each worker reads every batch and keeps its share
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        return packed_dataset(images, labels, batch_size, augment, repeat=repeat, **common).with_options(options)
-    from tinylib.data.py_dataset import PackedBatches
-
-    return PackedBatches(images, labels, batch_size, augment, drop_remainder=repeat, **common)

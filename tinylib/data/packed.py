@@ -81,6 +81,21 @@ def pack_folder(root: str | os.PathLike) -> Path:
     return cache_folder(root) / PACK_FOLDER
 
 
+def split_file(folder: str | os.PathLike, split: str, kind: str) -> Path:
+    """The file of one split in a packed folder: kind "images" (uint8 .npy), "labels" (int32
+    .npy) or "files" (.txt, paths relative to the dataset root). The only place that names them."""
+    return Path(folder) / f"{split}_{kind}.{'txt' if kind == 'files' else 'npy'}"
+
+
+def read_split(folder: str | os.PathLike, split: str, mmap: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 (N, 64, 64, 3) images, int32 (N,) labels; -1 for test) of one split of the packed
+    folder `folder`, as it is (no freshness check: see `load_packed`). mmap=True maps the
+    images (pages load on first touch); False reads them into memory. FileNotFoundError when
+    the folder holds no such split."""
+    images = np.load(split_file(folder, split, "images"), mmap_mode="r" if mmap else None)
+    return images, np.load(split_file(folder, split, "labels"))
+
+
 def read_manifest(folder: str | os.PathLike) -> dict | None:
     """The manifest of a packed folder, or None when there is none."""
     path = Path(folder) / MANIFEST
@@ -112,7 +127,7 @@ def _write_split(folder: Path, info: DatasetInfo, split: str, workers: int, bar,
     image_paths, labels = info.files(split), info.labels(split)
     shape = (len(image_paths), IMAGE_SIZE, IMAGE_SIZE, 3)
     if image_paths:
-        path = folder / f"{split}_images.npy"
+        path = split_file(folder, split, "images")
         images = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=shape)
         _reserve(path)
         with ThreadPoolExecutor(workers) as pool:  # PIL releases the GIL while it decodes
@@ -123,9 +138,10 @@ def _write_split(folder: Path, info: DatasetInfo, split: str, workers: int, bar,
         images.flush()
         del images
     else:
-        np.save(folder / f"{split}_images.npy", np.zeros(shape, np.uint8))
-    np.save(folder / f"{split}_labels.npy", np.asarray(labels, np.int32))
-    (folder / f"{split}_files.txt").write_text("".join(f"{p.relative_to(info.root).as_posix()}\n" for p in image_paths))
+        np.save(split_file(folder, split, "images"), np.zeros(shape, np.uint8))
+    np.save(split_file(folder, split, "labels"), np.asarray(labels, np.int32))
+    listed = "".join(f"{path.relative_to(info.root).as_posix()}\n" for path in image_paths)
+    split_file(folder, split, "files").write_text(listed)
 
 
 def _reserve(path: Path) -> None:
@@ -246,5 +262,4 @@ def load_packed(
         if not build:
             raise FileNotFoundError(f"no up-to-date packed cache in {folder} — run `tinylib data pack {root}`")
         pack(root, folder, progress=progress)
-    images = np.load(folder / f"{split}_images.npy", mmap_mode="r" if mmap else None)
-    return images, np.load(folder / f"{split}_labels.npy")
+    return read_split(folder, split, mmap)

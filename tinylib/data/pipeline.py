@@ -1,8 +1,9 @@
-"""Input pipelines: JPEG files to batches, as a taught tf.data path and as in-memory arrays.
+"""Input pipelines: JPEG files to tf.data batches (the taught path) and to in-memory arrays.
 
 Images reach models as float32 in [0, 1], shape (batch, 64, 64, 3): grayscale JPEGs are
 expanded to three channels on decode. In-memory arrays decode through the one decoder
-(`tinylib.data.images.decode`); the tf.data path decodes with TensorFlow, as taught.
+(`tinylib.data.images.decode`); the tf.data path decodes with TensorFlow, as taught. Batches
+of either come through the one door, `tinylib.data.batches`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 
 from tinylib.data.images import IMAGE_SIZE, decode
 from tinylib.data.layout import DatasetInfo
-from tinylib.data.reader import read_layout
 
 
 def load_images(paths: Sequence[str | os.PathLike], workers: int | None = None) -> np.ndarray:
@@ -37,46 +37,35 @@ def load_split(info: DatasetInfo, split: str, limit: int | None = None) -> tuple
     return load_images(files), info.labels(split)[:limit]
 
 
-def make_dataset(
+def file_batches(
     files: Sequence[str | os.PathLike],
-    labels: Sequence[int] | np.ndarray | None = None,
-    batch_size: int = 128,
-    shuffle: bool = False,
-    seed: int = 0,
-    repeat: bool = False,
-    augment: str = "none",
-    num_classes: int | None = None,
-    one_hot: bool = False,
-    cache: bool = False,
+    labels: np.ndarray | None,
+    *,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    repeat: bool,
+    cache: bool,
 ):
-    """A tf.data pipeline: read JPEG -> decode (3 channels) -> batch -> augment -> float32
-    [0, 1] -> prefetch. Yields images (B, 64, 64, 3), or (images, labels) with labels:
-    int32 (B,), or one-hot float32 (B, num_classes) when one_hot=True or augment="strong".
+    """The taught tf.data recipe, as a building block of `tinylib.data.batches` (call that):
+    read JPEG -> decode (3 channels) -> [cache] -> [shuffle] -> [repeat] -> batch. Yields uint8
+    (B, 64, 64, 3) [and int32 (B,) labels]; `batches` checks the arguments, then scales,
+    augments and prefetches.
 
     Geometry: made for the dataset's 64x64 files, which are not resized (TensorFlow's JPEG
     decoder may differ from PIL's by a level here and there). Any other size is squashed to
     64x64 (bilinear), alpha dropped, EXIF orientation ignored: this is the taught TensorFlow
     path, not a photo decoder; photos go through `tinylib.data.decode` (centre crop).
-
-    augment: "none", "flip_crop" or "strong" (`tinylib.data.augment`; needs the TensorFlow
-    backend here, any backend with `PackedBatches`). cache=True keeps the decoded uint8
-    images in memory after the first pass, so later epochs skip reading and decoding.
-    shuffle reshuffles every pass with a fixed seed (deterministic order per run), and the
-    augmentation is deterministic under `seed` too. repeat=True loops forever (use with
-    `steps_per_epoch`). Iterators of a repeated dataset are made once, which also avoids a
-    pause of several seconds that TensorFlow's autotuner can cause when a long-lived
-    iterator is destroyed at the end of each epoch.
+    cache=True keeps the decoded uint8 images in memory after the first pass, so later epochs
+    skip reading and decoding. shuffle reshuffles every pass with a fixed seed. Iterators of a
+    repeated dataset are made once, which also avoids a pause of several seconds that
+    TensorFlow's autotuner can cause when a long-lived iterator is destroyed at each epoch end.
     """
     import tensorflow as tf
 
     paths = [str(Path(path)) for path in files]
-    if not paths:
-        raise ValueError("make_dataset needs at least one file")
     parts = (paths,) if labels is None else (paths, np.asarray(labels, np.int32))
-    if labels is not None and len(parts[1]) != len(paths):
-        raise ValueError(f"{len(paths)} files but {len(parts[1])} labels")
     dataset = tf.data.Dataset.from_tensor_slices(parts if len(parts) > 1 else parts[0])
-
     if cache:  # decode once, then shuffle the decoded images
         dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
     if shuffle:
@@ -85,8 +74,7 @@ def make_dataset(
         dataset = dataset.repeat()
     if not cache:
         dataset = dataset.map(_read_and_decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = augment_batches(dataset.batch(batch_size), augment, num_classes, seed, one_hot)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return dataset.batch(batch_size)
 
 
 def _read_and_decode(path, *label):
@@ -102,11 +90,12 @@ def _read_and_decode(path, *label):
     return (image, *label) if label else image
 
 
-def augment_batches(dataset, augment: str = "none", num_classes: int | None = None, seed: int = 0, one_hot=False):
-    """Map batches of uint8 images (B, 64, 64, 3) [and int labels (B,)] through an
-    augmentation preset, deterministically: random parameters are drawn batch after batch
-    in order; the augmentation itself runs in parallel, compiled with XLA. Yields float32
-    images in [0, 1] [and labels, one-hot when one_hot or when the preset mixes labels]."""
+def augment_batches(dataset, augment: str, num_classes: int | None, seed: int, one_hot: bool):
+    """Map tf.data batches of uint8 images (B, 64, 64, 3) [and int labels (B,)] through an
+    augmentation preset (a building block of `tinylib.data.batches`), deterministically:
+    random parameters are drawn batch after batch in order; the augmentation itself runs in
+    parallel, compiled with XLA. Yields float32 images in [0, 1] [and labels, one-hot when
+    one_hot or when the preset mixes labels]."""
     import tensorflow as tf
 
     if augment == "none":
@@ -126,7 +115,7 @@ def augment_batches(dataset, augment: str = "none", num_classes: int | None = No
     if keras.config.backend() != "tensorflow":
         raise ValueError(
             f"tf.data augmentation runs Keras layers with the TensorFlow backend, but KERAS_BACKEND is "
-            f"{keras.config.backend()!r}: use tinylib.data.PackedBatches (any backend), or augment='none'"
+            f"{keras.config.backend()!r}: pass uint8 arrays to tinylib.data.batches (any backend), or augment='none'"
         )
     augmenter = Augmenter(augment, num_classes, seed)
     labelled = len(dataset.element_spec) == 2 if isinstance(dataset.element_spec, tuple) else False
@@ -144,33 +133,3 @@ def augment_batches(dataset, augment: str = "none", num_classes: int | None = No
     dataset = dataset.map(draw)  # sequential: the random stream is consumed in batch order
     dataset = dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset
-
-
-def make_pipelines(
-    source: DatasetInfo | str | os.PathLike,
-    batch_size: int = 128,
-    augment: str = "none",
-    seed: int = 0,
-    cache: bool = False,
-    repeat: bool = False,
-) -> dict:
-    """tf.data pipelines of a dataset in the official layout: {"train": shuffled and
-    augmented (image, label) batches, "val": (image, label) batches in file order, never
-    augmented, "test": image batches}. Val labels come from val/val_annotations.txt, class
-    order from wnids.txt (`read_layout`). With augment="strong", train and val labels are
-    both one-hot (B, num_classes), so one loss fits both. repeat applies to train only.
-    """
-    from tinylib.data.augment import check_preset
-
-    info = source if isinstance(source, DatasetInfo) else read_layout(source)
-    one_hot = check_preset(augment) == "strong"
-    common = {"batch_size": batch_size, "num_classes": info.num_classes, "one_hot": one_hot, "cache": cache}
-    pipelines = {
-        "train": make_dataset(
-            info.train_files, info.train_labels, shuffle=True, seed=seed, repeat=repeat, augment=augment, **common
-        ),
-        "val": make_dataset(info.val_files, info.val_labels, **common),
-    }
-    if info.test_files:
-        pipelines["test"] = make_dataset(info.test_files, **common)
-    return pipelines

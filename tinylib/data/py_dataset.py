@@ -1,5 +1,5 @@
-"""`PackedBatches`: batches of packed uint8 arrays for `model.fit` on any Keras backend
-(TensorFlow, JAX, PyTorch); imports Keras, so `tinylib.data` loads it on first use."""
+"""`PackedBatches`: batches of packed uint8 arrays for `model.fit` on any Keras backend (TensorFlow,
+JAX, PyTorch), a building block of `tinylib.data.batches`; imports Keras, so it loads on first use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from tinylib.data.augment import Augmenter
 
 class PackedBatches(keras.utils.PyDataset):
     """Batches for `model.fit` on any Keras backend (TensorFlow, JAX, PyTorch) from
-    uint8 images (N, 64, 64, 3) and int labels (N,). Each batch is gathered in numpy
+    uint8 images (N, 64, 64, 3) and int labels (N,); made by `tinylib.data.batches`, which
+    checks the arguments. Each batch is gathered in numpy
     and augmented by an `Augmenter` (eager, compiled transform) on the backend's
     default device. Reshuffled every epoch; deterministic under `seed` with workers=1.
     scale=False: uint8 batches as they are (augment "none"), for on-device augmentation.
@@ -24,19 +25,18 @@ class PackedBatches(keras.utils.PyDataset):
         self,
         images: np.ndarray,
         labels: np.ndarray,
-        batch_size: int = 128,
-        augment: str = "none",
-        num_classes: int | None = None,
-        shuffle: bool = False,
-        seed: int = 0,
-        one_hot: bool = False,
-        scale: bool = True,
-        drop_remainder: bool = False,
+        *,
+        batch_size: int,
+        augment: str,
+        num_classes: int | None,
+        shuffle: bool,
+        seed: int,
+        one_hot: bool,
+        scale: bool,
+        drop_remainder: bool,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not scale and augment != "none":
-            raise ValueError("scale=False yields raw uint8 batches: augment must be 'none'")
         self.scale, self.drop_remainder = scale, drop_remainder
         self.images, self.labels = images, np.asarray(labels, np.int32)
         self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0

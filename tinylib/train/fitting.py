@@ -19,8 +19,9 @@ import keras
 import numpy as np
 
 from tinylib import files
-from tinylib.data.arrays import TrainingData, batches
+from tinylib.data.arrays import TrainingData
 from tinylib.data.augment import Augmenter
+from tinylib.data.batching import batches
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device
 from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
@@ -186,12 +187,13 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
         checkpoints = _callbacks(model, workdir, plan)
         with distribute.multi_worker_patches(trained, strategy):
             trained.fit(
-                batches(data.train_images, data.train_labels, plan.recipe.batch_size, data.num_classes,
-                        "none" if device else plan.recipe.augment, shuffle=True, repeat=True,
-                        seed=plan.recipe.seed, scale=not device),
+                batches(data.train_images, data.train_labels, batch_size=plan.recipe.batch_size,
+                        num_classes=data.num_classes, one_hot=True, augment="none" if device else plan.recipe.augment,
+                        shuffle=True, repeat=True, seed=plan.recipe.seed, scale=not device),
                 epochs=plan.recipe.epochs,
                 steps_per_epoch=steps,
-                validation_data=batches(data.val_images, data.val_labels, 256, data.num_classes, scale=not device),
+                validation_data=batches(data.val_images, data.val_labels, batch_size=256, num_classes=data.num_classes,
+                                        one_hot=True, scale=not device),
                 callbacks=checkpoints,
                 verbose=plan.verbose,
                 class_weight=plan.class_weight,

@@ -9,7 +9,8 @@ import time
 import keras
 import numpy as np
 
-from tinylib.data.arrays import TrainingData, batches
+from tinylib.data.arrays import TrainingData
+from tinylib.data.batching import batches
 from tinylib.train import devices
 from tinylib.train.recipes import Recipe
 from tinylib.train.recipes import recipe as named_recipe
@@ -123,8 +124,8 @@ def find_learning_rate(
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=settings.label_smoothing),
         jit_compile=devices.jit_compile()[0],
     )
-    stream = batches(data.train_images, data.train_labels, batch_size, data.num_classes, settings.augment,
-                     shuffle=True, repeat=True, seed=settings.seed)  # fmt: skip
+    stream = batches(data.train_images, data.train_labels, batch_size=batch_size, num_classes=data.num_classes,
+                     one_hot=True, augment=settings.augment, shuffle=True, repeat=True, seed=settings.seed)  # fmt: skip
     began = time.perf_counter()
     losses, smoothed, diverged = _ramp_up(copy, _endless(stream), steps, smoothing)
     rates = np.asarray(keras.ops.convert_to_numpy(schedule(np.arange(steps, dtype="float32"))), np.float64)

@@ -17,7 +17,7 @@ import threading
 import keras
 from keras import ops
 
-from tinylib.data.augment import Augmenter, check_preset
+from tinylib.data.augment import Augmenter
 from tinylib.train import devices
 
 
@@ -108,7 +108,6 @@ def choose(augment_on: str, preset: str) -> tuple[str, str]:
     where both run on the same cores and measured alike (`python benchmarks/device_choices.py augment`)."""
     if augment_on not in ("auto", "device", "host"):
         raise ValueError(f"augment_on must be 'auto', 'device' or 'host'; got {augment_on!r}")
-    check_preset(preset)
     if augment_on != "auto":
         return augment_on, "chosen by the caller"
     if devices.accelerator() != "none":

@@ -8,7 +8,7 @@ import json
 
 import keras
 
-from tinylib.data.augment import PRESETS
+from tinylib.data.augment import check_preset
 from tinylib.train.schedules import CyclicalLearningRate, OneCycle
 
 WARMUP_START = 0.1  # warm-up starts at a tenth of the peak rate (as the kit's WarmupCosine)
@@ -44,9 +44,10 @@ class Recipe:
     seed: int = 0
 
     def __post_init__(self):
-        for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("augment", PRESETS)):
+        for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
             if getattr(self, field) not in allowed:
                 raise ValueError(f"{field} must be one of {', '.join(allowed)}; got {getattr(self, field)!r}")
+        check_preset(self.augment)
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs} and {self.batch_size}")
         if not 0 < self.epoch_fraction <= 1:
