@@ -73,7 +73,7 @@ def xla(rounds: int = 5, steps: int = 20, batch: int = 64) -> dict[str, list[flo
 def augment(rounds: int = 5, steps: int = 20, batch: int = 64, preset: str = "flip_crop") -> dict[str, list[float]]:
     """`fit`'s two training paths on 2,048 random uint8 images: augmentation in tf.data
     (host) vs inside the train step (device), XLA as `devices.jit_compile()` chooses."""
-    from tinylib.data import packed_dataset
+    from tinylib.data import batches
     from tinylib.data.augment import Augmenter
     from tinylib.train import devices
     from tinylib.train.on_device import AugmentingModel
@@ -82,10 +82,10 @@ def augment(rounds: int = 5, steps: int = 20, batch: int = 64, preset: str = "fl
     images, labels = rng.integers(0, 256, (2048, 64, 64, 3), dtype=np.uint8), rng.integers(0, 10, 2048)
     common = dict(num_classes=10, one_hot=True, shuffle=True, repeat=True)
     jit = devices.jit_compile()[0] and preset != "strong"
-    host = (_model(jit), packed_dataset(images, labels, batch, preset, **common))
+    host = (_model(jit), batches(images, labels, batch_size=batch, augment=preset, **common))
     device = (
         _model(jit, lambda model: AugmentingModel(model, Augmenter(preset, 10, jit=False))),
-        packed_dataset(images, labels, batch, "none", scale=False, **common),
+        batches(images, labels, batch_size=batch, scale=False, **common),
     )
 
     def contender(model, data):

@@ -66,7 +66,7 @@ PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "T4": 65.0, "L4
 def kit() -> types.SimpleNamespace:
     """Everything this script takes from tinylib, in one place (modules are being moved:
     update the imports here and nowhere else)."""
-    from tinylib.data import Augmenter, PackedBatches, load_packed, prepare
+    from tinylib.data import Augmenter, batches, load_packed, prepare
     from tinylib.models import count_flops, resnet18, seed_net
     from tinylib.train import TrainingData, evaluate, fit, recipe
 
@@ -78,7 +78,7 @@ def kit() -> types.SimpleNamespace:
 
     return types.SimpleNamespace(
         Augmenter=Augmenter,
-        PackedBatches=PackedBatches,
+        batches=batches,
         load_packed=load_packed,
         prepare=prepare,
         count_flops=count_flops,
@@ -383,8 +383,16 @@ def main() -> None:  # noqa: C901 (one linear script)
 
     def loader(images, labels, batch: int, place: str, classes: int):
         host = place == "host"
-        return k.PackedBatches(
-            images, labels, batch, "flip_crop" if host else "none", classes, shuffle=True, one_hot=True, scale=host
+        return k.batches(
+            images,
+            labels,
+            batch_size=batch,
+            augment="flip_crop" if host else "none",
+            num_classes=classes,
+            shuffle=True,
+            one_hot=True,
+            scale=host,
+            loader="py_dataset",  # the PyDataset on every backend (loader_rate indexes it)
         )
 
     def loader_rate(batches, count: int) -> float:

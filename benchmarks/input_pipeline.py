@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import tinylib
-from tinylib.data import PackedBatches, load_packed, make_dataset, pack, packed_dataset, prepare, read_layout
+from tinylib.data import batches, load_packed, pack, prepare, read_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,9 +140,9 @@ def run(zip_path: Path, workdir: Path, batch_size: int, seconds: float, seed_pip
     rate, seed_how = seed_rate(root, list(files), batch_size, seconds, seed_pipeline)
     seed_name = "ImageDataGenerator.flow_from_directory" if "ImageDataGenerator" in seed_how else "PIL loop"
     rows.append((f"(a) seed: {seed_name}, rescale + rotation 30 + shifts 0.1 + flip", rate))
-    decoded = make_dataset(files, labels, **options)
+    decoded = batches(files, labels, **options)
     rows.append(("(b) tf.data: read + decode JPEG + flip_crop", _rate(decoded, seconds=seconds)))
-    cached = make_dataset(files, labels, cache=True, **options)
+    cached = batches(files, labels, cache=True, **options)
     one_pass = -(-len(files) // batch_size)
     rows.append(
         ("(c) tf.data + cache() (decoded once) + flip_crop", _rate(cached, warmup=one_pass + 2, seconds=seconds))
@@ -152,11 +152,13 @@ def run(zip_path: Path, workdir: Path, batch_size: int, seconds: float, seed_pip
     pack(root, force=True, progress=False)
     pack_rate = total / (time.perf_counter() - start)
     images, labels = load_packed(root, "train", build=False)
-    packed = packed_dataset(images, labels, num_classes=info.num_classes, **options)
+    packed = batches(images, labels, num_classes=info.num_classes, **options)
     rows.append(("(d) packed .npy + flip_crop (tf.data, crop/flip compiled with XLA)", _rate(packed, seconds=seconds)))
-    strong = packed_dataset(images, labels, num_classes=info.num_classes, **{**options, "augment": "strong"})
+    strong = batches(images, labels, num_classes=info.num_classes, **{**options, "augment": "strong"})
     rows.append(("(d) packed .npy + strong (flip_crop, colour jitter, MixUp/CutMix)", _rate(strong, seconds=seconds)))
-    py_dataset = PackedBatches(images, labels, batch_size, "flip_crop", shuffle=True, seed=0)
+    py_dataset = batches(
+        images, labels, batch_size=batch_size, augment="flip_crop", shuffle=True, seed=0, loader="py_dataset"
+    )
     endless = (py_dataset[step % len(py_dataset)] for step in range(10**9))
     rows.append(("(d) packed .npy + flip_crop (PyDataset, any Keras backend)", _rate(endless, seconds=seconds)))
 
