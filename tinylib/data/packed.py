@@ -14,7 +14,7 @@ source files change (names, sizes or modification times), built in a temporary f
 renamed into place like everything else in `tinylib.data`; a build folder that a killed run
 left is removed by the next run. Unreadable images are all named in one error, and a full
 disk is refused before writing (or reported in one line if it fills up meanwhile).
-Batches from the arrays: `tinylib.data.array_batches`.
+Batches of the arrays: `tinylib.data.batches`.
 """
 
 from __future__ import annotations
