@@ -207,7 +207,7 @@ def work_places() -> tuple[Path, str]:
     where = platform()
     if where == "colab":
         drive = Path(os.environ.get(DRIVE_ENV) or DEFAULT_DRIVE).expanduser()
-        return drive / "tinylib" / "runs", "Google Drive (mounted on first use): kept between sessions"
+        return drive / "tinylib" / "runs", "Google Drive, mounted on first use: kept between sessions"
     if where == "kaggle":
         return KAGGLE_WORKING / "runs", "kept with the notebook's output"
     return Path("runs"), "beside the notebook (or where asked)"

@@ -22,7 +22,7 @@ PROTECTED = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
 VERBOSE_ENV = "TINYLIB_VERBOSE"  # 1: show TensorFlow's start-up lines in the bootstrap cell
 DRIVE_HINT = (
     "Google Drive is not mounted: run `from google.colab import drive; drive.mount('/content/drive')`, "
-    "then this cell again, and the dataset zip (248 MB) is kept on Drive: later sessions skip the download"
+    "then rerun, and the dataset zip (248 MB) is kept on Drive: later sessions skip the download"
 )
 
 
