@@ -32,7 +32,7 @@ def _session(zip_url: str, size: int, md5: str) -> dict:
     from tinylib.data import pack, prepare
     from tinylib.data.download import download
 
-    seconds = {}
+    seconds, load = {}, os.getloadavg()[0]
     start = time.perf_counter()
     kept = download(config.data_dir(), mirrors=[zip_url], size=size, md5=md5, progress=False)
     seconds["zip"] = time.perf_counter() - start
@@ -44,7 +44,8 @@ def _session(zip_url: str, size: int, md5: str) -> dict:
     seconds["pack"] = time.perf_counter() - start
     seconds["total"] = sum(seconds.values())
     places = {"zip": str(kept), "dataset": str(root), "packed": str(folder)}
-    return {"seconds": {k: round(v, 2) for k, v in seconds.items()}, "places": places}
+    rounded = {k: round(v, 2) for k, v in seconds.items()}
+    return {"seconds": rounded, "load_average_1min_at_start": round(load, 2), "places": places}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -75,8 +76,10 @@ def main(argv: list[str] | None = None) -> dict:
         "zip": {"path": str(source), "bytes": size, "md5": md5},
         "first_session": sessions[0],
         "second_session": sessions[1],
-        "note": "the first session's zip step copies a local file (file:// URL); on Colab it downloads "
-        "(248 MB for the official zip): not measured here",
+        "note": "what the kept zip saves is the zip step: here the first session's copies a local file "
+        "(file:// URL), on Colab it downloads (248 MB for the official zip; not measured here); extraction, "
+        "verification and packing run in both sessions (a new session's local disk is empty), so differences "
+        "there are this shared machine's load (see load_average_1min_at_start) and its file cache",
     }
     files.write_atomically(args.out, json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -115,3 +115,9 @@ def test_setup_notebook_installs_on_colab_and_kaggle_only(monkeypatch, capsys):
     monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
     info = doctor.setup_notebook()
     assert installed == [True] and "make lab" not in capsys.readouterr().out and info["platform"] == "kaggle"
+
+
+def test_the_bootstrap_cell_displays_no_value_in_a_notebook():
+    """Its last line ends with `;`: IPython shows no report dict under the cell (the one line is printed)."""
+    displayhook = pytest.importorskip("IPython.core.displayhook")
+    assert displayhook.DisplayHook.semicolon_at_end_of_expression(course.bootstrap_source())

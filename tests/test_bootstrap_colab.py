@@ -51,19 +51,23 @@ def fresh_python(tmp_path) -> tuple[Path, Path]:
     return python, site
 
 
+# Run after the cell, in the same Python (one TensorFlow start): where the kit came from, and the versions.
+AFTER = "\nimport keras, numpy, tensorflow; print(tinylib.__file__, tensorflow.__version__, keras.__version__, numpy.__version__)"  # noqa: E501
+
+
 def _run_cell(python: Path, source: str, cwd: Path) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith(("KAGGLE_", "COLAB_"))}
     environment.update(TINYLIB_PLATFORM="colab", TINYLIB_SOURCE=source, TINYLIB_DATA=str(cwd / "data"))
-    return subprocess.run([python, "-c", course.bootstrap_source()], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([python, "-c", course.bootstrap_source() + AFTER], capture_output=True, text=True, cwd=cwd,
                           env=environment, timeout=600)  # fmt: skip
 
 
-def _assert_installed_alone(python: Path, site: Path, result: subprocess.CompletedProcess) -> None:
+def _assert_installed_alone(site: Path, result: subprocess.CompletedProcess) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines()[0].endswith("| colab | profile: quick | accelerator: none")
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("| colab | profile: quick | accelerator: none")
     assert "Traceback" not in result.stderr
-    check = "import keras, numpy, tensorflow, tinylib; print(tinylib.__file__, tensorflow.__version__, keras.__version__, numpy.__version__)"  # noqa: E501
-    where, *versions = subprocess.check_output([python, "-c", check], text=True, cwd=site).split()
+    where, *versions = lines[-1].split()
     assert Path(where).is_relative_to(site)  # the kit came from the source given, into the fresh Python
     pins = _pins()
     assert versions == [pins["tensorflow"], pins["keras"], pins["numpy"]]
@@ -82,7 +86,7 @@ def test_the_cell_installs_the_kit_from_a_git_repository_by_file_url(fresh_pytho
     git = ["git", "-C", repository, "-c", "user.name=test", "-c", "user.email=test@example.org"]
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the kit"]):
         subprocess.run(git + command, check=True, capture_output=True)
-    _assert_installed_alone(python, site, _run_cell(python, f"git+file://{repository}", tmp_path))
+    _assert_installed_alone(site, _run_cell(python, f"git+file://{repository}", tmp_path))
 
 
 def test_the_cell_installs_the_kit_from_the_wheel_of_make_wheel(fresh_python, tmp_path):
@@ -90,7 +94,7 @@ def test_the_cell_installs_the_kit_from_the_wheel_of_make_wheel(fresh_python, tm
     subprocess.run(["make", "-C", ROOT, "wheel", f"DIST={tmp_path / 'dist'}", f"PYTHON={sys.executable}"],
                    check=True, capture_output=True)  # fmt: skip
     (wheel,) = (tmp_path / "dist").glob("tinylib_resnet_kit-*.whl")
-    _assert_installed_alone(python, site, _run_cell(python, str(wheel), tmp_path))
+    _assert_installed_alone(site, _run_cell(python, str(wheel), tmp_path))
 
 
 def test_the_cell_stops_with_one_line_when_the_source_is_unreachable(fresh_python, tmp_path):
