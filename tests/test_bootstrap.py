@@ -121,3 +121,17 @@ def test_the_bootstrap_cell_displays_no_value_in_a_notebook():
     """Its last line ends with `;`: IPython shows no report dict under the cell (the one line is printed)."""
     displayhook = pytest.importorskip("IPython.core.displayhook")
     assert displayhook.DisplayHook.semicolon_at_end_of_expression(course.bootstrap_source())
+
+
+def test_the_first_cell_of_an_executed_notebook_shows_one_line_and_nothing_red(tmp_path):
+    """In a real kernel (where TensorFlow's start-up lines on descriptor 2 would show in red)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(course.bootstrap_source())])
+    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})  # fmt: skip
+    client.execute()
+    outputs = notebook.cells[0].outputs
+    assert [(output.output_type, output.get("name")) for output in outputs] == [("stream", "stdout")]
+    (line,) = outputs[0].text.splitlines()
+    assert line.startswith("tinylib ") and "| profile: quick | accelerator: none" in line
