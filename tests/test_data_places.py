@@ -7,6 +7,8 @@ import functools
 import hashlib
 import os
 import shutil
+import sys
+import types
 import zipfile
 from pathlib import Path
 
@@ -53,6 +55,25 @@ def test_tinylib_data_overrides_every_platform_and_kaggle_uses_its_working_folde
     assert config.data_dir() == config.extract_dir() == colab / "kaggle" / "working" / "tinylib-data"
     monkeypatch.setenv("TINYLIB_PLATFORM", "local")
     assert config.data_dir() == config.extract_dir() == Path.home() / "tinylib-data"
+
+
+def test_mount_drive_mounts_once_on_colab_only(colab, monkeypatch):
+    mounted = []
+
+    def mount(folder):
+        mounted.append(folder)
+        Path(folder, "MyDrive").mkdir(parents=True)
+
+    fake = types.ModuleType("google.colab")
+    fake.drive = types.SimpleNamespace(mount=mount)
+    monkeypatch.setitem(sys.modules, "google.colab", fake)
+    monkeypatch.setattr(config, "DEFAULT_DRIVE", colab / "drive" / "MyDrive")
+    monkeypatch.delenv("TINYLIB_DRIVE")
+    assert config.mount_drive() == colab / "drive" / "MyDrive" and mounted == [str(colab / "drive")]
+    assert config.mount_drive() == colab / "drive" / "MyDrive" and len(mounted) == 1  # already mounted
+    assert config.data_dir() == colab / "drive" / "MyDrive" / "tinylib-data"
+    monkeypatch.setenv("TINYLIB_PLATFORM", "local")
+    assert config.mount_drive() is None and len(mounted) == 1
 
 
 def _served_zip(root: Path, folder: Path) -> Path:

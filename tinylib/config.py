@@ -168,6 +168,19 @@ def drive_folder() -> Path | None:
     return drive if platform() == "colab" and drive.is_dir() else None
 
 
+def mount_drive() -> Path | None:
+    """On Colab, mount Google Drive at /content/drive (Colab asks for permission once) unless it
+    is mounted already or $TINYLIB_DRIVE names the folder, and return the MyDrive folder
+    (`drive_folder()`: None if mounting did not give one). Elsewhere: nothing, None."""
+    if platform() != "colab":
+        return None
+    if not os.environ.get(DRIVE_ENV) and not DEFAULT_DRIVE.is_dir():
+        from google.colab import drive  # only exists on Colab
+
+        drive.mount(str(DEFAULT_DRIVE.parent))
+    return drive_folder()
+
+
 def data_places() -> dict[str, tuple[Path, str]]:
     """Where the data lives on this platform, and why: {"data": (folder, reason), "extract":
     (folder, reason)}. "data" keeps downloads (the dataset zip; on Colab with Drive mounted, on
@@ -218,10 +231,7 @@ def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
     mounted (asks for permission once) and MyDrive/tinylib/runs/<name> is returned; on Kaggle,
     /kaggle/working/runs/<name> (kept with the notebook's output); elsewhere <local_root>/<name>."""
     where = platform()
-    if where == "colab" and not os.environ.get(DRIVE_ENV):
-        from google.colab import drive  # only exists on Colab
-
-        drive.mount(str(DEFAULT_DRIVE.parent))
+    mount_drive()
     path = work_places()[0] / name if where != "local" else Path(local_root) / name
     path.mkdir(parents=True, exist_ok=True)
     return path
