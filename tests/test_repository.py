@@ -69,3 +69,13 @@ def test_course_build_repo_stamps_a_fork_into_every_notebook_edition_and_doc(tmp
     capsys.readouterr()
     assert main(["course", "build", "--root", str(tmp_path), "--check"]) == 0  # the fork stays stamped
     assert "up to date" in capsys.readouterr().out
+
+
+def test_course_build_with_a_malformed_repo_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    before = (tmp_path / "pyproject.toml").read_bytes()
+    assert main(["course", "build", "--root", str(tmp_path), "--repo", "acme"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "tinylib: error: --repo 'acme': use OWNER/NAME or OWNER/NAME@REF (a branch or tag), e.g. acme/ml-class"
+    )
+    assert (tmp_path / "pyproject.toml").read_bytes() == before
