@@ -42,7 +42,7 @@ COLAB_SKIP := --ignore=tests/test_resume.py --ignore=tests/test_distributed.py -
 COLAB_NOTEBOOK := $(COLAB_VENV)/notebooks/colab_quickstart.ipynb
 COLAB_TESTS := tests $(COLAB_NOTEBOOK) $(COLAB_SKIP)
 
-.PHONY: install demo test test-main test-colab lab lint refresh-constraints clean
+.PHONY: install demo test test-main test-colab lab lint wheel refresh-constraints clean
 
 install: $(VENV)/.dev-$(HASH)
 
@@ -95,6 +95,14 @@ lint: $(VENV)/.dev-$(HASH)
 	$(BIN)/ruff check tinylib tests notebooks
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 	$(BIN)/tinylib course build --check
+
+# The kit as one wheel file in $(DIST)/, without its dependencies: upload it (e.g. to Google Drive)
+# and set TINYLIB_SOURCE to its path before the bootstrap cell when the repository is private.
+DIST ?= dist
+wheel:
+	@rm -rf build $(DIST)/tinylib_resnet_kit-*.whl
+	$(PYTHON) -m pip wheel $(PIP) --no-deps --wheel-dir $(DIST) .
+	@rm -rf build
 
 # Rewrite constraints/ci.txt: the newest versions pip resolves today for core + dev, in a
 # scratch venv (README, "Dependencies"); commit the result after `make test` passes with it.

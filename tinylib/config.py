@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from pathlib import Path
 
 PROFILE_ENV = "TINYLIB_PROFILE"
 DATA_ENV = "TINYLIB_DATA"
+PLATFORM_ENV = "TINYLIB_PLATFORM"  # colab, kaggle or local: overrides detection (tests, unusual images)
+DRIVE_ENV = "TINYLIB_DRIVE"  # the mounted MyDrive folder on Colab
+DEFAULT_DRIVE = Path("/content/drive/MyDrive")
+COLAB_LOCAL = Path("/content")  # Colab's fast local disk (gone when the session ends)
 KAGGLE_WORKING = Path("/kaggle/working")
+DATA_FOLDER = "tinylib-data"
 # Keras dtype policies a run may ask for ("auto": mixed precision on GPUs/TPUs, float32 on CPUs).
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
@@ -133,13 +137,21 @@ def profile(name: str | None = None) -> Profile:
 
 
 def platform() -> str:
-    """Where the kit runs: "kaggle", "colab" or "local".
+    """Where the kit runs: "kaggle", "colab" or "local"; $TINYLIB_PLATFORM overrides detection.
 
-    Kaggle's image also sets Colab's COLAB_RELEASE_TAG, so Kaggle is recognised first (its
-    KAGGLE_KERNEL_RUN_TYPE / KAGGLE_URL_BASE variables, or /kaggle/input)."""
-    if os.environ.get("KAGGLE_KERNEL_RUN_TYPE") or os.environ.get("KAGGLE_URL_BASE"):
+    Kaggle's image also sets Colab's COLAB_RELEASE_TAG, so Kaggle is recognised first (by its
+    KAGGLE_KERNEL_RUN_TYPE, set in every Kaggle notebook). The bootstrap cell repeats this rule
+    in one line (tinylib is not installed yet there); a test keeps the two in step.
+
+    Raises ValueError for a $TINYLIB_PLATFORM other than colab, kaggle or local."""
+    chosen = os.environ.get(PLATFORM_ENV, "").strip().lower()
+    if chosen:
+        if chosen not in ("colab", "kaggle", "local"):
+            raise ValueError(f"{PLATFORM_ENV}={chosen!r}: use colab, kaggle or local (or leave it unset)")
+        return chosen
+    if "KAGGLE_KERNEL_RUN_TYPE" in os.environ:
         return "kaggle"
-    if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ:
+    if "COLAB_RELEASE_TAG" in os.environ:
         return "colab"
     return "local"
 
@@ -149,9 +161,69 @@ def is_colab() -> bool:
     return platform() == "colab"
 
 
+def drive_folder() -> Path | None:
+    """On Colab, the mounted Google Drive folder ($TINYLIB_DRIVE, default /content/drive/MyDrive)
+    when it exists; None elsewhere or when Drive is not mounted."""
+    drive = Path(os.environ.get(DRIVE_ENV) or DEFAULT_DRIVE).expanduser()
+    return drive if platform() == "colab" and drive.is_dir() else None
+
+
+def mount_drive() -> Path | None:
+    """On Colab, mount Google Drive at /content/drive (Colab asks for permission once) unless it
+    is mounted already or $TINYLIB_DRIVE names the folder, and return the MyDrive folder
+    (`drive_folder()`: None if mounting did not give one). Elsewhere: nothing, None."""
+    if platform() != "colab":
+        return None
+    if not os.environ.get(DRIVE_ENV) and not DEFAULT_DRIVE.is_dir():
+        from google.colab import drive  # only exists on Colab
+
+        drive.mount(str(DEFAULT_DRIVE.parent))
+    return drive_folder()
+
+
+def data_places() -> dict[str, tuple[Path, str]]:
+    """Where the data lives on this platform, and why: {"data": (folder, reason), "extract":
+    (folder, reason)}. "data" keeps downloads (the dataset zip; on Colab with Drive mounted, on
+    Drive, so later sessions skip the download); "extract" holds extracted datasets and their
+    packed caches (on Colab, the fast local disk). $TINYLIB_DATA overrides both."""
+    if os.environ.get(DATA_ENV):
+        chosen = Path(os.environ[DATA_ENV]).expanduser()
+        return {"data": (chosen, f"${DATA_ENV}"), "extract": (chosen, f"${DATA_ENV}")}
+    where, drive = platform(), drive_folder()
+    if where == "colab":
+        local = (COLAB_LOCAL / DATA_FOLDER, "Colab's fast local disk, gone when the session ends")
+        if drive is None:
+            return {"data": (local[0], "Colab without Drive: mount Drive to keep the zip"), "extract": local}
+        return {"data": (drive / DATA_FOLDER, "Google Drive: kept between sessions"), "extract": local}
+    if where == "kaggle":
+        working = (KAGGLE_WORKING / DATA_FOLDER, "Kaggle's writable folder (attached datasets are read-only)")
+        return {"data": working, "extract": working}
+    home = (Path.home() / DATA_FOLDER, f"the default (set ${DATA_ENV} to move it)")
+    return {"data": home, "extract": home}
+
+
 def data_dir() -> Path:
-    """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
-    return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
+    """Where downloads (the dataset zip) are kept: $TINYLIB_DATA, else per platform (see
+    `data_places`): on Colab MyDrive/tinylib-data when Drive is mounted, /content/tinylib-data
+    without it; on Kaggle /kaggle/working/tinylib-data; else ~/tinylib-data. Not created here."""
+    return data_places()["data"][0]
+
+
+def extract_dir() -> Path:
+    """Where extracted datasets and their packed caches go (fast local disk): $TINYLIB_DATA,
+    else per platform (see `data_places`); the same as `data_dir()` except on Colab with Drive."""
+    return data_places()["extract"][0]
+
+
+def work_places() -> tuple[Path, str]:
+    """The root of work folders (`work_folder`) on this platform, and why (str)."""
+    where = platform()
+    if where == "colab":
+        drive = Path(os.environ.get(DRIVE_ENV) or DEFAULT_DRIVE).expanduser()
+        return drive / "tinylib" / "runs", "Google Drive, mounted on first use: kept between sessions"
+    if where == "kaggle":
+        return KAGGLE_WORKING / "runs", "kept with the notebook's output"
+    return Path("runs"), "beside the notebook (or where asked)"
 
 
 def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
@@ -159,14 +231,7 @@ def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
     mounted (asks for permission once) and MyDrive/tinylib/runs/<name> is returned; on Kaggle,
     /kaggle/working/runs/<name> (kept with the notebook's output); elsewhere <local_root>/<name>."""
     where = platform()
-    if where == "colab":
-        from google.colab import drive  # only exists on Colab
-
-        drive.mount("/content/drive")
-        path = Path("/content/drive/MyDrive/tinylib/runs") / name
-    elif where == "kaggle":
-        path = KAGGLE_WORKING / "runs" / name
-    else:
-        path = Path(local_root) / name
+    mount_drive()
+    path = work_places()[0] / name if where != "local" else Path(local_root) / name
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -3,11 +3,14 @@ bootstrap cell) and the installer of missing requirements for Colab and Kaggle."
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import io
 import os
 import platform as host
 import subprocess
 import sys
+import tempfile
 
 from tinylib import config
 
@@ -16,6 +19,11 @@ DISTRIBUTION = "tinylib-resnet-kit"
 # Packages the bootstrap must never install or upgrade on Colab/Kaggle: their builds are matched
 # to the runtime's CUDA drivers, and reinstalling them breaks it until it is restarted.
 PROTECTED = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
+VERBOSE_ENV = "TINYLIB_VERBOSE"  # 1: show TensorFlow's start-up lines in the bootstrap cell
+DRIVE_HINT = (
+    "Google Drive is not mounted: run `from google.colab import drive; drive.mount('/content/drive')`, "
+    "then rerun, and the dataset zip (248 MB) is kept on Drive: later sessions skip the download"
+)
 
 
 def version(distribution: str) -> str | None:
@@ -59,13 +67,27 @@ def _probe_keras(info: dict, hints: list[str]) -> None:
         hints.append(f"Keras failed to start its backend: {type(error).__name__}: {error}")
 
 
+def _places() -> dict:
+    """{"data", "extract", "work"}: each folder (str) and why it is there."""
+    places = config.data_places()
+    work, why = config.work_places()
+    return {
+        "data": "{} ({})".format(*places["data"]),
+        "extract": "{} ({})".format(*places["extract"]),
+        "work": f"{work} ({why})",
+    }
+
+
 def report(print_report: bool = True) -> dict:
-    """Describe Python, TensorFlow, Keras and its backend, devices and the platform, with hints.
+    """Describe Python, TensorFlow, Keras and its backend, devices, the platform and where the
+    data lives, with hints.
 
     Returns a dict (keys: python, platform (colab, kaggle or local), system, tinylib,
     tensorflow, keras, backend, devices, accelerator (GPU, TPU or none), colab, profile,
     precision (the policy `use_precision` would choose, and why), jit_compile (XLA on or off
-    for training, and why), hints); prints it as aligned lines unless print_report=False."""
+    for training, and why), data (where downloads are kept, and why), extract (extracted data
+    and packed caches), work (work folders), hints); prints it as aligned lines unless
+    print_report=False."""
     from tinylib import __version__
 
     info: dict = {
@@ -82,12 +104,15 @@ def report(print_report: bool = True) -> dict:
         "profile": config.profile().name,
         "precision": None,
         "jit_compile": None,
+        **_places(),
         "hints": [],
     }
     _probe_keras(info, info["hints"])
     if info["backend"] == "tensorflow" and info["tensorflow"] is None:
         info["hints"].append("KERAS_BACKEND is tensorflow but TensorFlow is missing: `pip install tensorflow`.")
     info["hints"] += _accelerator_hints(info)
+    if info["platform"] == "colab" and config.drive_folder() is None and not os.environ.get(config.DATA_ENV):
+        info["hints"].append(DRIVE_HINT)
     if print_report:
         _print(info)
     return info
@@ -139,12 +164,35 @@ def install_missing_requirements(distribution: str = DISTRIBUTION) -> list[str]:
     return wanted
 
 
+@contextlib.contextmanager
+def captured_stderr():
+    """Collect what is written to stderr inside the block, Python's `sys.stderr` and the
+    process's file descriptor 2 (where TensorFlow's C++ start-up lines go), instead of showing
+    it. Yields a list (of str, one per line) filled when the block ends."""
+    lines: list[str] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    python = io.StringIO()
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            with contextlib.redirect_stderr(python):
+                yield lines
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines += sink.read().decode("utf-8", "replace").splitlines() + python.getvalue().splitlines()
+
+
 def setup_notebook() -> dict:
     """What every notebook's bootstrap cell calls after importing tinylib. On Colab and Kaggle,
     pip-installs the requirements the runtime lacks (never TensorFlow, Keras or numpy); on other
     machines, says in one line how to install what is missing. Then prints one line (version,
-    platform, profile, accelerator) and each hint of `report()` (e.g. which runtime to choose);
-    returns the report."""
+    platform, profile, accelerator) and each hint of `report()` (e.g. which runtime to choose).
+    TensorFlow's start-up lines (absl, cudart, cuInit: red in a notebook) are held back and
+    shown only when Keras failed to start or $TINYLIB_VERBOSE is 1. Returns the report (dict)."""
     where = config.platform()
     if where in ("colab", "kaggle"):
         install_missing_requirements()
@@ -153,7 +201,10 @@ def setup_notebook() -> dict:
         if missing:
             print(f"tinylib: missing {', '.join(missing)}: run `make lab` in the repository "
                   "(or `pip install -e '.[lab]'` in this kernel's environment)")  # fmt: skip
-    info = report(print_report=False)
+    with captured_stderr() as startup:
+        info = report(print_report=False)
+    if startup and (info["backend"] is None or os.environ.get(VERBOSE_ENV) == "1"):
+        print("\n".join(startup), file=sys.stderr)
     print(f"tinylib {info['tinylib']} | {where} | profile: {info['profile']} | accelerator: {info['accelerator']}")
     for hint in info["hints"]:
         print(f"hint: {hint}")

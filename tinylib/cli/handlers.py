@@ -259,14 +259,16 @@ def _course_grade(args: argparse.Namespace) -> int:
 
 
 def _course_build(args: argparse.Namespace) -> int:
-    from tinylib.course import build_student_editions
+    from tinylib.course import build_student_editions, stamp_repository, url_from_spec
 
-    stale = build_student_editions(args.root, check=args.check)
+    repository = url_from_spec(args.repo) if args.repo else None
+    stale = stamp_repository(args.root, repository, check=args.check)
+    stale += build_student_editions(args.root, check=args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")
     if args.check and stale:
-        print("run `tinylib course build` and commit exercises/", file=sys.stderr)
+        print("run `tinylib course build` and commit what it writes", file=sys.stderr)
         return 1
     if not stale:
-        print("student editions are up to date")
+        print("notebooks, docs and student editions are up to date")
     return 0

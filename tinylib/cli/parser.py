@@ -150,9 +150,17 @@ def add_course_commands(commands) -> None:
     course = commands.add_parser("course", help="course tools").add_subparsers(
         dest="course_command", metavar="ACTION", required=True
     )
-    build = course.add_parser("build", help="write the student editions (exercises/) from the solution notebooks")
+    build = course.add_parser(
+        "build", help="stamp the kit's repository into notebooks and docs; write the student editions (exercises/)"
+    )
     build.add_argument("--root", default=".", help="the repository root (default: here)")
-    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if an edition is out of date")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
+    build.add_argument(
+        "--repo",
+        metavar="OWNER/NAME[@REF]",
+        help="the GitHub repository (and branch or tag) every Colab badge and install line names, written "
+        "into pyproject.toml (default: the one already there), e.g. your class's fork",
+    )
     build.set_defaults(run=_course_build)
     grade = course.add_parser(
         "grade", help="run learners' notebooks in a fresh kernel (quick profile) and list each exercise check"

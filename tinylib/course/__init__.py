@@ -4,7 +4,8 @@ The repository URL is defined once, in pyproject.toml ([project.urls] Repository
 bootstrap cell and every "Open in Colab" badge are derived from it, and the tests check that
 the committed notebooks agree (`check_notebook`, in `bootstrap`). Notebooks in notebooks/ are
 the solution editions; cells tagged "solution" become stubs in the student editions in
-exercises/ (`build_student_editions`, in `editions`; `tinylib course build`), so every exercise
+exercises/ (`build_student_editions`, in `editions`; `tinylib course build`, which first stamps
+the repository into notebooks and docs: `stamp_repository`, in `stamp`), so every exercise
 is written once, and cells tagged "assert" are folded away there. `grade` (in `grading`) runs a
 copy of a learner's notebook and reports each check.
 Learners import `tinylib.checks`, never this package.
@@ -17,7 +18,10 @@ from tinylib.course.bootstrap import (
     check_notebook,
     colab_badge,
     colab_url,
+    install_source,
+    parse_repository,
     repository_url,
+    url_from_spec,
 )
 from tinylib.course.editions import (
     STUB,
@@ -28,8 +32,15 @@ from tinylib.course.editions import (
     student_source,
 )
 from tinylib.course.grading import NOTEBOOK, Grade, grade
+from tinylib.course.stamp import foreign_repositories, stamp_repository, stamp_text
 
 __all__ = [
+    "foreign_repositories",
+    "install_source",
+    "parse_repository",
+    "stamp_repository",
+    "stamp_text",
+    "url_from_spec",
     "BOOTSTRAP_TEMPLATE",
     "BRANCH",
     "NOTEBOOK",

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from tinylib.course.bootstrap import colab_badge
+from tinylib.course.bootstrap import colab_badge, repository_url
 
 STUDENT_FOLDER = "exercises"
 STUB = "    # Your code here\n    raise NotImplementedError"
@@ -67,6 +67,7 @@ def student_edition(path: str | os.PathLike, repository_root: str | os.PathLike)
     notebook = json.loads(path.read_text(encoding="utf-8"))
     source_path = path.resolve().relative_to(Path(repository_root).resolve()).as_posix()
     target_path = f"{STUDENT_FOLDER}/{path.name}"
+    repository = repository_url(repository_root)
     for cell in notebook["cells"]:
         text = "".join(cell["source"])
         if "solution" in cell.get("metadata", {}).get("tags", []):
@@ -75,7 +76,7 @@ def student_edition(path: str | os.PathLike, repository_root: str | os.PathLike)
         elif "assert" in cell.get("metadata", {}).get("tags", []):
             cell["metadata"]["jupyter"] = {"source_hidden": True}
         elif cell["cell_type"] == "markdown":
-            text = text.replace(colab_badge(source_path), colab_badge(target_path))
+            text = text.replace(colab_badge(source_path, repository), colab_badge(target_path, repository))
         cell["source"] = text.splitlines(keepends=True)
     return notebook
 

@@ -125,10 +125,12 @@ def prepare(
     decode: bool = True,
     progress: bool = True,
 ) -> Path:
-    """Extract a dataset zip into `dest` (default `tinylib.config.data_dir()`), verify it,
-    and return the dataset root, e.g. ~/tinylib-data/tiny-imagenet-200.
+    """Extract a dataset zip into `dest` (default `tinylib.config.extract_dir()`: the fast local
+    disk), verify it, and return the dataset root, e.g. ~/tinylib-data/tiny-imagenet-200.
 
-    zip_path None: download the official zip first (`tinylib.data.download`). Works on any
+    zip_path None: download the official zip first (`tinylib.data.download`) into `dest`, or
+    by default into `tinylib.config.data_dir()` (on Colab with Drive mounted: kept on Drive,
+    and reused, after its size and MD5 are checked, by the next session). Works on any
     zip in the official layout (e.g. the 20-class tiny-imagenet-20.zip); the root is named
     after the zip's top folder. Idempotent: a root already prepared from a zip of the same
     name and size is returned as is; any other existing folder is never touched (an error
@@ -137,8 +139,10 @@ def prepare(
     problem, ArchiveError for an unsafe, damaged or misshapen zip, or one that does not fit
     in the free space; nothing is left behind (nor by a killed earlier run).
     """
-    dest = Path(dest).expanduser() if dest is not None else config.data_dir()
-    zip_path = Path(zip_path).expanduser() if zip_path is not None else download(dest, progress=progress)
+    if zip_path is None:  # the zip is kept in data_dir() (on Colab: on Drive when mounted), or in dest
+        zip_path = download(dest if dest is not None else config.data_dir(), progress=progress)
+    dest = Path(dest).expanduser() if dest is not None else config.extract_dir()
+    zip_path = Path(zip_path).expanduser()
     if not zip_path.is_file():
         raise FileNotFoundError(f"no zip at {zip_path} — run `tinylib data download`, or pass the zip you downloaded")
     with _open(zip_path) as archive:

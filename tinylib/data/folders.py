@@ -66,10 +66,11 @@ def images_under(folder: str | os.PathLike) -> list[Path]:
 
 def cache_folder(root: str | os.PathLike) -> Path:
     """Where tinylib keeps what it derives from the tree at `root` (the packed cache, the
-    decode verdicts): `$TINYLIB_DATA/cache/<name>-<12 hex digits of the resolved path>`."""
+    decode verdicts): `tinylib.config.extract_dir()`/cache/<name>-<12 hex digits of the resolved path>
+    (`$TINYLIB_DATA/cache/...` when it is set)."""
     root = Path(root).expanduser().resolve()
     digest = hashlib.sha256(str(root).encode()).hexdigest()[:12]
-    return config.data_dir() / "cache" / f"{root.name}-{digest}"
+    return config.extract_dir() / "cache" / f"{root.name}-{digest}"
 
 
 def is_class_folder_tree(root: str | os.PathLike) -> bool:

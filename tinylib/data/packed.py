@@ -200,7 +200,7 @@ def pack(
             raise
         raise PermissionError(
             f"cannot write the packed cache in {folder.parent} (read-only?) — let the kit choose "
-            f"(leave out --folder: a read-only dataset is packed under {config.data_dir() / 'cache'}), "
+            f"(leave out --folder: a read-only dataset is packed under {config.extract_dir() / 'cache'}), "
             f"or pass a writable one: `tinylib data pack {info.root} --folder ~/tinylib-data/{info.root.name}-packed`"
         ) from None
     try:

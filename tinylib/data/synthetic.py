@@ -109,7 +109,7 @@ def make_synthetic(
     test/images/test_<k>.JPEG; plus synthetic.json (the spec) and difficulty.tsv (which
     images are hard, and how). Images are 64x64 JPEGs, RGB or (a few) grayscale.
 
-    root None: a folder named after the spec under `tinylib.config.data_dir()`, e.g.
+    root None: a folder named after the spec under `tinylib.config.extract_dir()`, e.g.
     ~/tinylib-data/synthetic-10c-500-50-50-s0, so different sizes never collide.
     Idempotent: if `root` already holds a dataset made with the same spec it is returned as
     is. The dataset is built in a temporary sibling folder and renamed into place, so an
@@ -122,7 +122,7 @@ def make_synthetic(
     )
     if min(train_per_class, val_per_class, test_per_class) < 0:
         raise ValueError("image counts per class must be >= 0")
-    root = Path(root).expanduser() if root is not None else config.data_dir() / default_name(spec)
+    root = Path(root).expanduser() if root is not None else config.extract_dir() / default_name(spec)
     files.remove_leftovers(root.parent, root.name)  # what a killed run left
     if _already_made(root, spec):
         return root
