@@ -7,6 +7,7 @@ Nothing here imports TensorFlow or Keras, so it is instant and works when the ML
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
 import sys
 from pathlib import Path
@@ -147,6 +148,17 @@ def platform() -> str:
 def is_colab() -> bool:
     """True inside a Google Colab runtime (not Kaggle, which imitates it)."""
     return platform() == "colab"
+
+
+def installed_version(*distributions: str) -> str | None:
+    """The installed version of the first of `distributions` that is installed (e.g.
+    "tensorflow", "tensorflow-cpu"), or None when none is. Reads package metadata only."""
+    for distribution in distributions:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def data_dir() -> Path:

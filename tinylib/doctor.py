@@ -20,10 +20,7 @@ PROTECTED = frozenset({"tensorflow", "keras", "numpy", "jupyterlab"})
 
 def version(distribution: str) -> str | None:
     """The installed version of a distribution, or None when it is not installed."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    return config.installed_version(distribution)
 
 
 def _accelerator_hints(info: dict) -> list[str]:
@@ -73,7 +70,7 @@ def report(print_report: bool = True) -> dict:
         "platform": config.platform(),
         "system": f"{host.system()} {host.machine()}",
         "tinylib": __version__,
-        "tensorflow": version("tensorflow") or version("tensorflow-cpu"),
+        "tensorflow": config.installed_version("tensorflow", "tensorflow-cpu"),
         "keras": version("keras"),
         "backend": None,
         "devices": [],

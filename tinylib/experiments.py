@@ -105,7 +105,7 @@ def run_experiments(
     base = base or recipe("baseline", epochs=profile.epochs).with_batch_size(profile.batch_size)
     size = size or profile.model_size()
     workdir = Path(workdir)
-    steps = max(int(len(data.train_images) * base.epoch_fraction) // base.batch_size, 1)
+    steps = base.steps_per_epoch(len(data.train_images))
 
     def train(experiment: Experiment, class_weight=None) -> tuple[keras.Model, dict]:
         devices.seed_everything(base.seed)

@@ -59,6 +59,11 @@ class Recipe:
         """The linear scaling rule (Goyal et al. 2017): learning rate proportional to batch size."""
         return self.replace(batch_size=batch_size, learning_rate=self.learning_rate * batch_size / self.batch_size)
 
+    def steps_per_epoch(self, train_images: int) -> int:
+        """Optimiser steps in one epoch over `train_images` images: the epoch's share of them
+        (`epoch_fraction`) in whole batches, at least 1."""
+        return max(int(train_images * self.epoch_fraction) // self.batch_size, 1)
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
 
