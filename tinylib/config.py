@@ -1,5 +1,5 @@
-"""The ground floor: the one source of sizes (profiles), where data and work folders live, and
-which platform this is (Colab, Kaggle or a local machine).
+"""The ground floor: the one source of sizes and run settings (profiles), where data lives,
+which platform this is (Colab, Kaggle or a local machine) and which packages are installed.
 
 Nothing here imports TensorFlow or Keras, so it is instant and works when the ML stack is broken.
 """
@@ -165,20 +165,3 @@ def data_dir() -> Path:
     """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
     return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
 
-
-def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
-    """A work folder that outlives the session, created if needed: on Colab, Google Drive is
-    mounted (asks for permission once) and MyDrive/tinylib/runs/<name> is returned; on Kaggle,
-    /kaggle/working/runs/<name> (kept with the notebook's output); elsewhere <local_root>/<name>."""
-    where = platform()
-    if where == "colab":
-        from google.colab import drive  # only exists on Colab
-
-        drive.mount("/content/drive")
-        path = Path("/content/drive/MyDrive/tinylib/runs") / name
-    elif where == "kaggle":
-        path = KAGGLE_WORKING / "runs" / name
-    else:
-        path = Path(local_root) / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path

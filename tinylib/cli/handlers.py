@@ -11,8 +11,9 @@ def _demo(args: argparse.Namespace) -> int:
     from tinylib.demo import format_summary, run_demo
 
     summary = run_demo(args.workdir, args.data)
-    workdir = Path(args.workdir)
-    print(f"\nreport     {workdir / 'report.html'} (also curves.png, mistakes.png)")
+    from tinylib.workdir import PICTURES, Workdir
+
+    print(f"\nreport     {Workdir(args.workdir).report_file} (also {', '.join(PICTURES)})")
     print(format_summary(summary))
     return 0
 
@@ -175,7 +176,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = workdir.load_model("best")
     root = Path(args.data) if args.data else workdir.dataset_root()
     if root is None:
-        raise FileNotFoundError(f"no dataset named in {workdir.path / 'run.json'}: pass --data ROOT")
+        raise FileNotFoundError(f"no dataset named in {workdir.run_file}: pass --data ROOT")
     data = TrainingData.from_root(root)
     outputs = workdir.class_order(data.class_ids)  # the run's output i is this dataset's class outputs[i]
     labels = np.argsort(outputs)[np.asarray(data.val_labels)]

@@ -12,13 +12,11 @@ import contextlib
 import dataclasses
 import math
 import os
-import shutil
 import warnings
 
 import keras
 import numpy as np
 
-from tinylib import files
 from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
@@ -36,11 +34,6 @@ NAN_HINT = (
     "for this batch size (try half), a model without normalisation, float16 overflow (use float32 or "
     "bfloat16), or images not scaled to [0, 1]. {where} Fix the cause, delete {workdir} and start again."
 )
-
-
-
-CHECKPOINTS = "the checkpoints of this run"
-WORKDIR_FIX = "free some space, or use another --workdir"
 
 
 class TrainingDiverged(RuntimeError):
@@ -105,15 +98,14 @@ def fit(
     than `space_needed(model)` or runs full while saving (the files saved before stay whole),
     ValueError when `device_plan` names another precision than the model's.
     """
-    workdir = Workdir(workdir).create()
-    data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
     if device_plan is None:
         device_plan = _device_plan(model, recipe, strategy, augment_on, jit_compile)
     _check_precision(model, device_plan)
+    workdir = Workdir(workdir).create()
+    data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
     plan = _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight)
     chief = distribute.is_chief(plan.strategy)
-    full = files.disk_full_as_one_line(workdir.path, CHECKPOINTS, WORKDIR_FIX)
-    with workdir.lock() if chief else contextlib.nullcontext(), full:
+    with workdir.lock() if chief else contextlib.nullcontext(), workdir.disk_full_as_one_line():
         return _fit_locked(model, data, workdir, plan, chief)
 
 
@@ -126,7 +118,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
         return workdir.run()
     if chief:
         workdir.remove_leftovers()  # of a run killed while saving
-        files.check_free_space(workdir.path, space_needed(model), CHECKPOINTS, WORKDIR_FIX)
+        workdir.check_free_space(space_needed(model))
         workdir.write_recipe(recipe.to_json())
     devices.seed_everything(recipe.seed)
     run = _train_in_worker_folder(model, data, workdir, plan)
@@ -147,13 +139,9 @@ def space_needed(model: keras.Model) -> int:
 
 
 def _train_in_worker_folder(model, data: TrainingData, workdir: Workdir, plan: Plan) -> dict:
-    """Train into `workdir` on the chief, into a private folder (deleted after) on other workers."""
-    folder = Workdir(distribute.worker_folder(workdir.path, plan.strategy))
-    try:
+    """Train into `workdir` on the chief, into a private copy (deleted after) on other workers."""
+    with workdir.worker_copy(distribute.worker_index(plan.strategy)) as folder:
         return _train(model, data, folder, plan)
-    finally:
-        if folder.path != workdir.path:
-            shutil.rmtree(folder.path, ignore_errors=True)
 
 
 def _device_plan(model, recipe: Recipe, strategy, augment_on: str, jit_compile: bool | None) -> devices.DevicePlan:
@@ -298,7 +286,7 @@ def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, s
     if original is not model:
         original.set_weights(model.get_weights())
     if complete:
-        shutil.rmtree(workdir.backup_dir, ignore_errors=True)
+        workdir.remove_backup()
     else:
         print(f"stopped after {len(rows)} of {plan.recipe.epochs} epochs (time budget); "
               "run the same call again to continue")  # fmt: skip
