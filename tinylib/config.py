@@ -10,6 +10,8 @@ import dataclasses
 import importlib.metadata
 import os
 import sys
+import types
+from collections.abc import Mapping
 from pathlib import Path
 
 PROFILE_ENV = "TINYLIB_PROFILE"
@@ -21,18 +23,26 @@ PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """Sizes for one way of running the kit; notebooks, the CLI, the demo and the experiments
-    read them here instead of branching on "am I in CI".
+    """Sizes and run settings for one way of running the kit; notebooks, the CLI, the demo,
+    the experiments and evaluation read them here instead of branching on "am I in CI" or on
+    the profile's name. `settings()` shows them all as one dict (as airbench's `hyp`).
 
     dataset: "tiny-imagenet-200" (real data) or "synthetic" (generated, offline).
     synthetic_*: size of the generated dataset (images per class; test is unlabeled); one set
         per profile, shared by the notebooks, `--data synthetic` and the demo.
     model_*: the residual network (depth, width in channels, stem) notebooks and `tinylib train`
         build by default; demo_*: the small network and training length of `tinylib demo`.
-    epochs, batch_size: training length of the notebooks' runs (an epoch is one pass over train).
+    epochs, batch_size: training length of the notebooks' runs (an epoch is one pass over train);
+        `tinylib.train.recipe(name, profile=...)` applies them to a recipe, the learning rate
+        scaled linearly with the batch size (the one way).
+    eval_batch_size: images per batch when predicting and evaluating (memory only: every
+        image is scored once whatever the batch).
     comparison_steps: training steps of the short side-by-side runs inside notebooks.
     full_size_train_images: cap on training images when a notebook trains a full-size model
         (seed_net, width-64 ResNets: ~5 img/s on 2 CPU cores); None means all.
+    lr_finder: keyword arguments of `find_learning_rate` in notebook 03 ({}: its defaults).
+    hard_examples_recipe: the recipe notebook 04 trains its model with before inspecting it.
+    all_experiments: notebook 05 runs every experiment (True) or only the ones the learner chose.
     """
 
     name: str
@@ -50,8 +60,12 @@ class Profile:
     demo_batch_size: int
     epochs: int
     batch_size: int
+    eval_batch_size: int
     comparison_steps: int
     full_size_train_images: int | None
+    lr_finder: Mapping
+    hard_examples_recipe: str
+    all_experiments: bool
 
     def synthetic_sizes(self) -> dict:
         """Keyword arguments of `tinylib.data.make_synthetic` for this profile's synthetic set."""
@@ -78,6 +92,24 @@ class Profile:
         """{"epochs", "batch_size"} of the demo's training run."""
         return {"epochs": self.demo_epochs, "batch_size": self.demo_batch_size}
 
+    def settings(self) -> dict:
+        """Every size and setting of this profile as one nested dict: {"data", "model",
+        "training", "evaluation", "demo", "notebooks"} (JSON-serialisable)."""
+        return {
+            "data": {"dataset": self.dataset, **self.synthetic_sizes()},
+            "model": self.model_size(),
+            "training": self.training_length(),
+            "evaluation": {"batch_size": self.eval_batch_size},
+            "demo": {**self.demo_model_size(), **self.demo_length()},
+            "notebooks": {
+                "comparison_steps": self.comparison_steps,
+                "full_size_train_images": self.full_size_train_images,
+                "lr_finder": dict(self.lr_finder),
+                "hard_examples_recipe": self.hard_examples_recipe,
+                "all_experiments": self.all_experiments,
+            },
+        }
+
 
 PROFILES: dict[str, Profile] = {
     "full": Profile(
@@ -96,8 +128,12 @@ PROFILES: dict[str, Profile] = {
         demo_batch_size=64,
         epochs=30,
         batch_size=128,
+        eval_batch_size=256,
         comparison_steps=1000,
         full_size_train_images=None,
+        lr_finder=types.MappingProxyType({}),
+        hard_examples_recipe="baseline",
+        all_experiments=True,
     ),
     "quick": Profile(
         name="quick",
@@ -115,8 +151,12 @@ PROFILES: dict[str, Profile] = {
         demo_batch_size=32,
         epochs=6,
         batch_size=32,
+        eval_batch_size=256,
         comparison_steps=100,
         full_size_train_images=64,
+        lr_finder=types.MappingProxyType({"steps": 60, "start": 1e-4, "smoothing": 0.9}),  # a short ramp
+        hard_examples_recipe="demo",  # AdamW learns the small set in few epochs
+        all_experiments=False,
     ),
 }
 

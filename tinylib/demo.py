@@ -45,7 +45,7 @@ def run_demo(
     data = train.TrainingData.from_root(root, progress=False)
     prepared = time.perf_counter()
 
-    recipe = train.recipe("demo", seed=seed, **profile.demo_length())
+    recipe = train.recipe("demo", profile=profile, seed=seed, **profile.demo_length())
     size = profile.demo_model_size()
     print(f"[2/4] training a ResNet-{size['depth']} (width {size['width']}) on {len(data.train_images)} images "
           f"for {recipe.epochs} epochs")  # fmt: skip

@@ -17,6 +17,7 @@ import warnings
 import keras
 import numpy as np
 
+from tinylib import config
 from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
@@ -192,7 +193,7 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
         trained = on_device.AugmentingModel(model, augmenter) if augmenter else model
         trained.build((None, *data.train_images.shape[1:]))
         steps = _compile(trained, data, plan)
-        checkpoints = _callbacks(model, workdir, plan)
+        checkpoints, per_val = _callbacks(model, workdir, plan), config.profile().eval_batch_size
         with distribute.multi_worker_patches(trained, strategy):
             trained.fit(
                 batches(data.train_images, data.train_labels, plan.recipe.batch_size, data.num_classes,
@@ -200,7 +201,7 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
                         seed=plan.recipe.seed, scale=not device),
                 epochs=plan.recipe.epochs,
                 steps_per_epoch=steps,
-                validation_data=batches(data.val_images, data.val_labels, 256, data.num_classes, scale=not device),
+                validation_data=batches(data.val_images, data.val_labels, per_val, data.num_classes, scale=not device),
                 callbacks=checkpoints,
                 verbose=plan.verbose,
                 class_weight=plan.class_weight,
