@@ -34,7 +34,7 @@ def _accelerator_hints(info: dict) -> list[str]:
         return ["No accelerator: in Colab choose Runtime > Change runtime type > T4 GPU, then rerun."]
     if where == "kaggle":
         return ["No accelerator: in Kaggle open Settings > Accelerator > GPU T4 x2 (or P100), then rerun."]
-    if info["profile"] == "full":
+    if config.profile(info["profile"]).dataset != "synthetic":  # the profile trains on the real dataset
         return ["No GPU found: full-size training is slow on a CPU; use TINYLIB_PROFILE=quick here, "
                 "or a GPU (e.g. Colab or Kaggle) for real runs."]  # fmt: skip
     return []
