@@ -119,11 +119,7 @@ def make_synthetic(
     other content is never touched: an error says what to do instead. Returns the root."""
     given = {"num_classes": num_classes, "train_per_class": train_per_class, "val_per_class": val_per_class,
              "test_per_class": test_per_class}  # fmt: skip
-    sizes = {**config.profile().synthetic_sizes(), **{key: value for key, value in given.items() if value is not None}}
-    synthetic_classes(sizes["num_classes"])  # validates num_classes
-    spec = SyntheticSpec(**sizes, seed=seed, hard_fraction=hard_fraction, grayscale_fraction=grayscale_fraction)
-    if min(spec.train_per_class, spec.val_per_class, spec.test_per_class) < 0:
-        raise ValueError("image counts per class must be >= 0")
+    spec = _spec(given, seed=seed, hard_fraction=hard_fraction, grayscale_fraction=grayscale_fraction)
     root = Path(root).expanduser() if root is not None else config.data_dir() / default_name(spec)
     files.remove_leftovers(root.parent, root.name)  # what a killed run left
     if _already_made(root, spec):
@@ -154,6 +150,16 @@ def _already_made(root: Path, spec: SyntheticSpec) -> bool:
         return True
     found = "a synthetic dataset with another spec" if existing else "other files"
     raise FileExistsError(f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate")
+
+
+def _spec(sizes: dict, **rest) -> SyntheticSpec:
+    """The spec for `sizes` (those None: the active profile's) and the other fields `rest`;
+    raises ValueError for an unknown class count or a negative image count."""
+    chosen = {**config.profile().synthetic_sizes(), **{key: value for key, value in sizes.items() if value is not None}}
+    synthetic_classes(chosen["num_classes"])  # validates num_classes
+    if min(chosen["train_per_class"], chosen["val_per_class"], chosen["test_per_class"]) < 0:
+        raise ValueError("image counts per class must be >= 0")
+    return SyntheticSpec(**chosen, **rest)
 
 
 def default_name(spec: SyntheticSpec) -> str:
