@@ -204,4 +204,3 @@ def installed_version(*distributions: str) -> str | None:
 def data_dir() -> Path:
     """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
     return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
-

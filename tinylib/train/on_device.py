@@ -99,4 +99,3 @@ class AugmentingModel(keras.Model):
         if mixed is not None:
             y, self._pending.labels, self._pending.mix = mixed, None, None
         return super().compute_metrics(x, y, y_pred, sample_weight)
-

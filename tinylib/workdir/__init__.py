@@ -224,4 +224,3 @@ class Workdir(Folder):
                 f"{self.path} holds a run of {model}, not {model_name}; "
                 "use another --workdir, or delete this one to start over"
             )
-
