@@ -49,4 +49,4 @@ def test_fit_pauses_and_resumes_on_another_backend(backend, augment_on, preset, 
     assert report["paused"]["status"] == "paused" and report["paused"]["epochs_done"] == 1
     done = report["done"]
     assert done["status"] == "complete" and done["epochs_done"] == 3 and done["versions"]["backend"] == backend
-    assert done["val"]["images"] == 32 and done["augment_on"].startswith(augment_on)
+    assert done["val"]["images"] == 32 and done["device_plan"]["augment_on"].startswith(augment_on)

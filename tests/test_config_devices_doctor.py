@@ -3,6 +3,7 @@ import pytest
 
 from tinylib import config, doctor
 from tinylib.train import devices
+from tinylib.workdir import Workdir
 
 
 def test_profile_defaults_to_full(monkeypatch):
@@ -202,7 +203,7 @@ def test_platform_tells_kaggle_from_colab_and_local(monkeypatch, tmp_path):
     monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")  # Kaggle's image sets Colab's variable too
     assert config.platform() == "kaggle" and not config.is_colab()
     monkeypatch.setattr(config, "KAGGLE_WORKING", tmp_path / "kaggle" / "working")
-    assert config.work_folder("run-1") == tmp_path / "kaggle" / "working" / "runs" / "run-1"
+    assert Workdir.named("run-1").path == tmp_path / "kaggle" / "working" / "runs" / "run-1"
     assert (tmp_path / "kaggle" / "working" / "runs" / "run-1").is_dir()
     info = doctor.report(print_report=False)
     assert info["platform"] == "kaggle" and not any("Drive" in hint for hint in info["hints"])

@@ -8,8 +8,8 @@ import pytest
 
 from tinylib.data.augment import Augmenter
 from tinylib.models import resnet10
-from tinylib.train import TrainingData, fit, recipe
-from tinylib.train.on_device import AugmentingModel, choose
+from tinylib.train import TrainingData, devices, fit, recipe
+from tinylib.train.on_device import AugmentingModel
 from tinylib.workdir import Workdir
 
 RNG = np.random.default_rng(0)
@@ -62,10 +62,11 @@ def test_validation_is_the_same_as_for_the_plain_model():
 
 
 def test_auto_is_host_on_a_cpu_and_a_wrong_place_is_refused():
-    assert choose("auto", "flip_crop")[0] == "host"  # the project's test machines have no GPU
-    assert choose("device", "strong") == ("device", "chosen by the caller")
+    assert devices.augment_place("auto", ("CPU:0",))[0] == "host"
+    assert devices.augment_place("auto", ("CPU:0", "GPU:0 NVIDIA T4"))[0] == "device"
+    assert devices.augment_place("device") == ("device", "chosen by the caller")
     with pytest.raises(ValueError, match="augment_on"):
-        choose("gpu", "flip_crop")
+        devices.augment_place("gpu")
 
 
 def test_fit_on_device_trains_resumes_and_saves_the_plain_model(tmp_path):
@@ -75,7 +76,7 @@ def test_fit_on_device_trains_resumes_and_saves_the_plain_model(tmp_path):
     model = resnet10(width=8, stem="imagenet", num_classes=4)
     before = [w.copy() for w in model.get_weights()]
     paused = fit(model, data, plan, tmp_path, max_minutes=0, verbose=0, augment_on="device")
-    assert paused["status"] == "paused" and paused["augment_on"].startswith("device")
+    assert paused["status"] == "paused" and paused["device_plan"]["augment_on"].startswith("device")
     done = fit(resnet10(width=8, stem="imagenet", num_classes=4), data, plan, tmp_path, verbose=0, augment_on="device")
     assert done["status"] == "complete" and done["val"]["images"] == 32
     assert [row["epoch"] for row in Workdir(tmp_path).history()] == ["0", "1"]

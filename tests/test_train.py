@@ -46,6 +46,10 @@ def test_fit_writes_one_workdir(tmp_path, data):
     assert run["val"]["images"] == 24 and 0 <= run["val"]["top1"] <= run["val"]["top5"] <= 1
     assert run["recipe"]["name"] == "demo" and run["versions"]["keras"].startswith("3.")
     assert run["images_per_second"] > 0 and "CPU cores" in run["hardware"]
+    plan = run["device_plan"]  # the one device plan, each choice with its reason
+    assert plan["precision"] == "float32 (the policy the model was built under)" and plan["replicas"] == 1
+    assert plan["augment_on"].startswith("host (") and plan["jit_compile"].startswith("False (")
+    assert plan["device"].startswith("CPU:0 (") and plan["strategy"].startswith("_DefaultDistributionStrategy (")
     assert Recipe.from_json((tmp_path / "run" / "recipe.json").read_text()) == RECIPE
     best = keras.models.load_model(tmp_path / "run" / "best.keras")
     assert best.count_params() == small_model().count_params()

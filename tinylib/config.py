@@ -1,5 +1,5 @@
-"""The ground floor: the one source of sizes (profiles), where data and work folders live, and
-which platform this is (Colab, Kaggle or a local machine).
+"""The ground floor: the one source of sizes and run settings (profiles), where data lives,
+which platform this is (Colab, Kaggle or a local machine) and which packages are installed.
 
 Nothing here imports TensorFlow or Keras, so it is instant and works when the ML stack is broken.
 """
@@ -7,7 +7,10 @@ Nothing here imports TensorFlow or Keras, so it is instant and works when the ML
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
+import types
+from collections.abc import Mapping
 from pathlib import Path
 
 PROFILE_ENV = "TINYLIB_PROFILE"
@@ -24,18 +27,26 @@ PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 
 @dataclasses.dataclass(frozen=True)
 class Profile:
-    """Sizes for one way of running the kit; notebooks, the CLI, the demo and the experiments
-    read them here instead of branching on "am I in CI".
+    """Sizes and run settings for one way of running the kit; notebooks, the CLI, the demo,
+    the experiments and evaluation read them here instead of branching on "am I in CI" or on
+    the profile's name. `settings()` shows them all as one dict (as airbench's `hyp`).
 
     dataset: "tiny-imagenet-200" (real data) or "synthetic" (generated, offline).
     synthetic_*: size of the generated dataset (images per class; test is unlabeled); one set
         per profile, shared by the notebooks, `--data synthetic` and the demo.
     model_*: the residual network (depth, width in channels, stem) notebooks and `tinylib train`
         build by default; demo_*: the small network and training length of `tinylib demo`.
-    epochs, batch_size: training length of the notebooks' runs (an epoch is one pass over train).
+    epochs, batch_size: training length of the notebooks' runs (an epoch is one pass over train);
+        `tinylib.train.recipe(name, profile=...)` applies them to a recipe, the learning rate
+        scaled linearly with the batch size (the one way).
+    eval_batch_size: images per batch when predicting and evaluating (memory only: every
+        image is scored once whatever the batch).
     comparison_steps: training steps of the short side-by-side runs inside notebooks.
     full_size_train_images: cap on training images when a notebook trains a full-size model
         (seed_net, width-64 ResNets: ~5 img/s on 2 CPU cores); None means all.
+    lr_finder: keyword arguments of `find_learning_rate` in notebook 03 ({}: its defaults).
+    hard_examples_recipe: the recipe notebook 04 trains its model with before inspecting it.
+    all_experiments: notebook 05 runs every experiment (True) or only the ones the learner chose.
     """
 
     name: str
@@ -53,8 +64,12 @@ class Profile:
     demo_batch_size: int
     epochs: int
     batch_size: int
+    eval_batch_size: int
     comparison_steps: int
     full_size_train_images: int | None
+    lr_finder: Mapping
+    hard_examples_recipe: str
+    all_experiments: bool
 
     def synthetic_sizes(self) -> dict:
         """Keyword arguments of `tinylib.data.make_synthetic` for this profile's synthetic set."""
@@ -81,6 +96,24 @@ class Profile:
         """{"epochs", "batch_size"} of the demo's training run."""
         return {"epochs": self.demo_epochs, "batch_size": self.demo_batch_size}
 
+    def settings(self) -> dict:
+        """Every size and setting of this profile as one nested dict: {"data", "model",
+        "training", "evaluation", "demo", "notebooks"} (JSON-serialisable)."""
+        return {
+            "data": {"dataset": self.dataset, **self.synthetic_sizes()},
+            "model": self.model_size(),
+            "training": self.training_length(),
+            "evaluation": {"batch_size": self.eval_batch_size},
+            "demo": {**self.demo_model_size(), **self.demo_length()},
+            "notebooks": {
+                "comparison_steps": self.comparison_steps,
+                "full_size_train_images": self.full_size_train_images,
+                "lr_finder": dict(self.lr_finder),
+                "hard_examples_recipe": self.hard_examples_recipe,
+                "all_experiments": self.all_experiments,
+            },
+        }
+
 
 PROFILES: dict[str, Profile] = {
     "full": Profile(
@@ -99,8 +132,12 @@ PROFILES: dict[str, Profile] = {
         demo_batch_size=64,
         epochs=30,
         batch_size=128,
+        eval_batch_size=256,
         comparison_steps=1000,
         full_size_train_images=None,
+        lr_finder=types.MappingProxyType({}),
+        hard_examples_recipe="baseline",
+        all_experiments=True,
     ),
     "quick": Profile(
         name="quick",
@@ -118,8 +155,12 @@ PROFILES: dict[str, Profile] = {
         demo_batch_size=32,
         epochs=6,
         batch_size=32,
+        eval_batch_size=256,
         comparison_steps=100,
         full_size_train_images=64,
+        lr_finder=types.MappingProxyType({"steps": 60, "start": 1e-4, "smoothing": 0.9}),  # a short ramp
+        hard_examples_recipe="demo",  # AdamW learns the small set in few epochs
+        all_experiments=False,
     ),
 }
 
@@ -159,6 +200,17 @@ def platform() -> str:
 def is_colab() -> bool:
     """True inside a Google Colab runtime (not Kaggle, which imitates it)."""
     return platform() == "colab"
+
+
+def installed_version(*distributions: str) -> str | None:
+    """The installed version of the first of `distributions` that is installed (e.g.
+    "tensorflow", "tensorflow-cpu"), or None when none is. Reads package metadata only."""
+    for distribution in distributions:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
 
 
 def drive_folder() -> Path | None:
@@ -216,7 +268,7 @@ def extract_dir() -> Path:
 
 
 def work_places() -> tuple[Path, str]:
-    """The root of work folders (`work_folder`) on this platform, and why (str)."""
+    """The root of work folders (`Workdir.named`) on this platform, and why (str)."""
     where = platform()
     if where == "colab":
         drive = Path(os.environ.get(DRIVE_ENV) or DEFAULT_DRIVE).expanduser()
@@ -224,14 +276,3 @@ def work_places() -> tuple[Path, str]:
     if where == "kaggle":
         return KAGGLE_WORKING / "runs", "kept with the notebook's output"
     return Path("runs"), "beside the notebook (or where asked)"
-
-
-def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
-    """A work folder that outlives the session, created if needed: on Colab, Google Drive is
-    mounted (asks for permission once) and MyDrive/tinylib/runs/<name> is returned; on Kaggle,
-    /kaggle/working/runs/<name> (kept with the notebook's output); elsewhere <local_root>/<name>."""
-    where = platform()
-    mount_drive()
-    path = work_places()[0] / name if where != "local" else Path(local_root) / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -45,7 +45,7 @@ def run_demo(
     data = train.TrainingData.from_root(root, progress=False)
     prepared = time.perf_counter()
 
-    recipe = train.recipe("demo", seed=seed, **profile.demo_length())
+    recipe = train.recipe("demo", profile=profile, seed=seed, **profile.demo_length())
     size = profile.demo_model_size()
     print(f"[2/4] training a ResNet-{size['depth']} (width {size['width']}) on {len(data.train_images)} images "
           f"for {recipe.epochs} epochs")  # fmt: skip
@@ -63,7 +63,7 @@ def run_demo(
     _pictures(workdir, data, result)
     write_report(workdir, data=data, model=model, result=result, mirrored=mirrored, progress=False)
     summary = _summary(root, data, run, result, started, prepared, workdir)
-    write_atomically(workdir / "summary.json", json.dumps(summary, indent=2) + "\n")
+    write_atomically(workdir.summary_file, json.dumps(summary, indent=2) + "\n")
     return summary
 
 
@@ -73,13 +73,13 @@ def _pictures(workdir, data, result) -> None:
 
     mistakes = analysis.confidently_wrong(result, count=18)
     figures = {
-        "curves.png": plots.training_curves(workdir),
-        "mistakes.png": plots.mistakes_grid(
+        workdir.picture_file("curves.png"): plots.training_curves(workdir),
+        workdir.picture_file("mistakes.png"): plots.mistakes_grid(
             data.val_images, data.val_labels, result.probabilities, data.class_names, mistakes
         ),
     }
-    for name, figure in figures.items():
-        with atomic_file(workdir / name) as partial:
+    for path, figure in figures.items():
+        with atomic_file(path) as partial:
             figure.savefig(partial, format="png", dpi=100)
 
 
@@ -101,7 +101,7 @@ def _summary(root, data, run: dict, result, started: float, prepared: float, wor
         "train_images_per_second": run["images_per_second"],
         "total_seconds": round(time.perf_counter() - started, 1),
         "files": sorted(
-            {*(p.name for p in workdir.path.iterdir() if p.is_file() and p.name[0] != "."), "summary.json"}
+            {*(p.name for p in workdir.path.iterdir() if p.is_file() and p.name[0] != "."), workdir.summary_file.name}
         ),
     }
 

@@ -28,10 +28,7 @@ DRIVE_HINT = (
 
 def version(distribution: str) -> str | None:
     """The installed version of a distribution, or None when it is not installed."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    return config.installed_version(distribution)
 
 
 def _accelerator_hints(info: dict) -> list[str]:
@@ -45,7 +42,7 @@ def _accelerator_hints(info: dict) -> list[str]:
         return ["No accelerator: in Colab choose Runtime > Change runtime type > T4 GPU, then rerun."]
     if where == "kaggle":
         return ["No accelerator: in Kaggle open Settings > Accelerator > GPU T4 x2 (or P100), then rerun."]
-    if info["profile"] == "full":
+    if config.profile(info["profile"]).dataset != "synthetic":  # the profile trains on the real dataset
         return ["No GPU found: full-size training is slow on a CPU; use TINYLIB_PROFILE=quick here, "
                 "or a GPU (e.g. Colab or Kaggle) for real runs."]  # fmt: skip
     return []
@@ -95,7 +92,7 @@ def report(print_report: bool = True) -> dict:
         "platform": config.platform(),
         "system": f"{host.system()} {host.machine()}",
         "tinylib": __version__,
-        "tensorflow": version("tensorflow") or version("tensorflow-cpu"),
+        "tensorflow": config.installed_version("tensorflow", "tensorflow-cpu"),
         "keras": version("keras"),
         "backend": None,
         "devices": [],

@@ -102,10 +102,10 @@ def run_experiments(
     `base`: the reference recipe (default `baseline` with the active profile's epochs and
     batch size); `size`: resnet() arguments (default the active profile's model)."""
     profile = config.profile()
-    base = base or recipe("baseline", epochs=profile.epochs).with_batch_size(profile.batch_size)
+    base = base or recipe("baseline", profile=profile)
     size = size or profile.model_size()
     workdir = Path(workdir)
-    steps = max(int(len(data.train_images) * base.epoch_fraction) // base.batch_size, 1)
+    steps = base.steps_per_epoch(len(data.train_images))
 
     def train(experiment: Experiment, class_weight=None) -> tuple[keras.Model, dict]:
         devices.seed_everything(base.seed)

@@ -125,7 +125,7 @@ def export(
         raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
     workdir = Workdir(workdir)
     model_file = workdir.model_file(which)
-    output = Path(output) if output is not None else workdir / "export" / format
+    output = Path(output) if output is not None else workdir.export_dir(format)
     if output.exists() and not force:
         raise FileExistsError(f"{output} already exists: pass --force to replace it, or --output another folder")
     names, wnids = workdir.class_labels(data)

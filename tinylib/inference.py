@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinylib import config
 
-def predict_probabilities(model, images: np.ndarray, batch_size: int = 256, test_time_flip: bool = False) -> np.ndarray:
+
+def predict_probabilities(
+    model, images: np.ndarray, batch_size: int | None = None, test_time_flip: bool = False
+) -> np.ndarray:
     """Class probabilities float32 (N, num_classes) for uint8 (N, 64, 64, 3) images (or
-    float32 in [0, 1]), batch by batch. test_time_flip=True averages each image's
-    probabilities with those of its horizontal mirror (two passes)."""
+    float32 in [0, 1]), `batch_size` at a time (None: the profile's `eval_batch_size`).
+    test_time_flip=True averages each image's probabilities with those of its horizontal
+    mirror (two passes)."""
+    batch_size = batch_size or config.profile().eval_batch_size
     outputs = []
     for start in range(0, len(images), batch_size):
         batch = np.asarray(images[start : start + batch_size])
@@ -41,7 +47,7 @@ def scores(probabilities: np.ndarray, labels: np.ndarray, test_time_flip: bool =
 
 
 def evaluate(
-    model, images: np.ndarray, labels: np.ndarray, test_time_flip: bool = False, batch_size: int = 256
+    model, images: np.ndarray, labels: np.ndarray, test_time_flip: bool = False, batch_size: int | None = None
 ) -> dict:
     """Cross-entropy loss and top-1 / top-5 accuracy over all `images` (each seen once): `scores`
     of `predict_probabilities`. Returns {"images", "loss", "top1", "top5", "test_time_flip"}."""

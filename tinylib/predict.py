@@ -37,8 +37,9 @@ class Predictor:
         """float32 (N, 64, 64, 3) in [0, 1] -> float32 (N, C) probabilities."""
         return self._run(np.ascontiguousarray(batch, np.float32))
 
-    def predict(self, images: np.ndarray, test_time_flip: bool = False, batch_size: int = 256) -> np.ndarray:
-        """float32 (N, C) probabilities, with the same batching and test-time flip as evaluation."""
+    def predict(self, images: np.ndarray, test_time_flip: bool = False, batch_size: int | None = None) -> np.ndarray:
+        """float32 (N, C) probabilities, with the same batching (None: the profile's
+        `eval_batch_size`) and test-time flip as evaluation."""
         return predict_probabilities(self, images, batch_size, test_time_flip)
 
     def ranked(self, probabilities: np.ndarray, top: int = 5) -> list[tuple[str, float]]:

@@ -155,13 +155,13 @@ def write_report(
     model = model if model is not None else workdir.load_model("best")
     data = data if data is not None else run.get("data")
     if not data:
-        raise ValueError(f"no dataset root in {workdir / 'run.json'}: pass data=<dataset root> (or --data ROOT)")
+        raise ValueError(f"no dataset root in {workdir.run_file}: pass data=<dataset root> (or --data ROOT)")
     result = result if result is not None else analysis.predictions(model, data, progress=progress)
     flip = analysis.test_time_flip_gain(
         model, result.images, result.labels, plain=result.probabilities, mirrored=mirrored
     )
     page = _page(_sections(workdir, run, model, result, flip, samples, cam_images), model, result, workdir)
-    path = Path(path) if path is not None else workdir / "report.html"
+    path = Path(path) if path is not None else workdir.report_file
     write_atomically(path, page)
     return path
 

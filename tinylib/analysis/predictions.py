@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinylib import config
 from tinylib.analysis.metrics import expected_calibration_error, per_example_loss, top_k_accuracy
 from tinylib.data.arrays import TrainingData
 from tinylib.inference import predict_probabilities
@@ -115,7 +116,7 @@ def predictions(
     data=None,
     split: str = "val",
     test_time_flip: bool = False,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     progress: bool = True,
     probabilities: np.ndarray | None = None,
 ) -> Predictions:
@@ -127,6 +128,7 @@ def predictions(
     test_time_flip: the mean of each image's and its mirror's probabilities.
     probabilities: float32 (N, C) already computed for this split (e.g. the ones `fit` keeps,
     `Workdir.val_predictions()`): no pass over the images then.
+    batch_size: images per step (None: the profile's `eval_batch_size`).
     Files and boxes are filled in when the dataset root is known.
     """
     if split not in ("val", "train"):
@@ -137,6 +139,7 @@ def predictions(
         model = workdir.load_model("best")
     images, labels, names, files, boxes = _split_of(data, split, workdir)
     if probabilities is None:
+        batch_size = batch_size or config.profile().eval_batch_size
         chunks = range(0, len(images), batch_size)
         if progress:
             from tqdm.auto import tqdm
@@ -150,7 +153,7 @@ def predictions(
 
 
 def test_time_flip_gain(
-    model, images: np.ndarray, labels: np.ndarray, batch_size: int = 256, plain=None, mirrored=None
+    model, images: np.ndarray, labels: np.ndarray, batch_size: int | None = None, plain=None, mirrored=None
 ) -> dict:
     """What test-time flip buys: top-1 of the images alone and of the mean over each image
     and its mirror, the gain (percentage points / 100), and how many images the flip fixed

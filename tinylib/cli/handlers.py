@@ -11,8 +11,9 @@ def _demo(args: argparse.Namespace) -> int:
     from tinylib.demo import format_summary, run_demo
 
     summary = run_demo(args.workdir, args.data)
-    workdir = Path(args.workdir)
-    print(f"\nreport     {workdir / 'report.html'} (also curves.png, mistakes.png)")
+    from tinylib.workdir import PICTURES, Workdir
+
+    print(f"\nreport     {Workdir(args.workdir).report_file} (also {', '.join(PICTURES)})")
     print(format_summary(summary))
     return 0
 
@@ -102,14 +103,15 @@ def _train(args: argparse.Namespace) -> int:
     from tinylib.train import devices
 
     profile = config.profile()
-    strategy = devices.strategy()  # first: a multi-worker TF_CONFIG must be set up before TensorFlow does anything
-    root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
-    data = train.TrainingData.from_root(root)
-    _refuse_empty_classes(data, root)
     recipe = train.recipe(args.recipe, **({"epochs": args.epochs} if args.epochs is not None else {}))
     if args.batch_size is not None:
         recipe = recipe.with_batch_size(args.batch_size)
-    print(f"precision: {devices.use_precision(args.precision)}")
+    # first: a multi-worker TF_CONFIG must be set up (the plan's strategy) before TensorFlow does anything
+    device_plan = devices.plan(recipe.augment, args.precision)
+    root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
+    data = train.TrainingData.from_root(root)
+    _refuse_empty_classes(data, root)
+    print(f"precision: {devices.use_precision(device_plan.precision[0])} ({device_plan.precision[1]})")
     size = profile.model_size() if args.model != "seed_net" else {"width": None, "stem": None}
     width = args.width if args.width is not None else size["width"]
     stem = args.stem or size["stem"]
@@ -119,7 +121,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         verbose = "auto" if sys.stdout.isatty() else 2  # a live bar in a terminal, one line per epoch in logs
         run = train.fit(
-            model, data, recipe, args.workdir, max_minutes=args.max_minutes, strategy=strategy, verbose=verbose
+            model, data, recipe, args.workdir, max_minutes=args.max_minutes, verbose=verbose, device_plan=device_plan
         )
     except train.TrainingDiverged as error:
         print(f"tinylib: error: {error}", file=sys.stderr)
@@ -174,7 +176,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = workdir.load_model("best")
     root = Path(args.data) if args.data else workdir.dataset_root()
     if root is None:
-        raise FileNotFoundError(f"no dataset named in {workdir.path / 'run.json'}: pass --data ROOT")
+        raise FileNotFoundError(f"no dataset named in {workdir.run_file}: pass --data ROOT")
     data = TrainingData.from_root(root)
     outputs = workdir.class_order(data.class_ids)  # the run's output i is this dataset's class outputs[i]
     labels = np.argsort(outputs)[np.asarray(data.val_labels)]

@@ -181,10 +181,11 @@ def add_data_commands(commands) -> None:
     )
     synthetic = data.add_parser("synthetic", help="generate a synthetic dataset in the official layout")
     synthetic.add_argument("root", help="folder to create")
-    synthetic.add_argument("--classes", type=int, default=10)
-    synthetic.add_argument("--train-per-class", type=int, default=500)
-    synthetic.add_argument("--val-per-class", type=int, default=50)
-    synthetic.add_argument("--test-per-class", type=int, default=50)
+    sized = "default: the profile's ($TINYLIB_PROFILE)"
+    synthetic.add_argument("--classes", type=int, default=None, help=sized)
+    synthetic.add_argument("--train-per-class", type=int, default=None, help=sized)
+    synthetic.add_argument("--val-per-class", type=int, default=None, help=sized)
+    synthetic.add_argument("--test-per-class", type=int, default=None, help=sized)
     synthetic.add_argument("--seed", type=int, default=0)
     synthetic.set_defaults(run=_synthetic)
     root = "the folder that contains wnids.txt (or your class folders)"

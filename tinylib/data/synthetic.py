@@ -34,10 +34,10 @@ FULL_DISK_FIX = "free some space, or pass another folder"
 class SyntheticSpec:
     """Everything that determines a synthetic dataset; stored as synthetic.json in its root."""
 
-    num_classes: int = 10
-    train_per_class: int = 500
-    val_per_class: int = 50
-    test_per_class: int = 50
+    num_classes: int
+    train_per_class: int
+    val_per_class: int
+    test_per_class: int
     seed: int = 0
     hard_fraction: float = 0.15
     grayscale_fraction: float = 0.02
@@ -92,10 +92,10 @@ def _progress(iterable: Iterator, total: int, show: bool) -> Iterator:
 
 def make_synthetic(
     root: str | os.PathLike | None = None,
-    num_classes: int = 10,
-    train_per_class: int = 500,
-    val_per_class: int = 50,
-    test_per_class: int = 50,
+    num_classes: int | None = None,
+    train_per_class: int | None = None,
+    val_per_class: int | None = None,
+    test_per_class: int | None = None,
     seed: int = 0,
     hard_fraction: float = 0.15,
     grayscale_fraction: float = 0.02,
@@ -107,7 +107,8 @@ def make_synthetic(
     Layout: wnids.txt, words.txt, train/<wnid>/images/<wnid>_<k>.JPEG with
     train/<wnid>/<wnid>_boxes.txt, val/images/val_<k>.JPEG with val/val_annotations.txt,
     test/images/test_<k>.JPEG; plus synthetic.json (the spec) and difficulty.tsv (which
-    images are hard, and how). Images are 64x64 JPEGs, RGB or (a few) grayscale.
+    images are hard, and how). Images are 64x64 JPEGs, RGB or (a few) grayscale. Sizes left
+    None are the active profile's (`config.Profile.synthetic_sizes`).
 
     root None: a folder named after the spec under `tinylib.config.extract_dir()`, e.g.
     ~/tinylib-data/synthetic-10c-500-50-50-s0, so different sizes never collide.
@@ -116,12 +117,9 @@ def make_synthetic(
     interrupted run never leaves a half-written dataset that looks complete (the next run
     removes its folder; worker processes exit with their parent). An existing `root` with
     other content is never touched: an error says what to do instead. Returns the root."""
-    synthetic_classes(num_classes)  # validates num_classes
-    spec = SyntheticSpec(
-        num_classes, train_per_class, val_per_class, test_per_class, seed, hard_fraction, grayscale_fraction
-    )
-    if min(train_per_class, val_per_class, test_per_class) < 0:
-        raise ValueError("image counts per class must be >= 0")
+    given = {"num_classes": num_classes, "train_per_class": train_per_class, "val_per_class": val_per_class,
+             "test_per_class": test_per_class}  # fmt: skip
+    spec = _spec(given, seed=seed, hard_fraction=hard_fraction, grayscale_fraction=grayscale_fraction)
     root = Path(root).expanduser() if root is not None else config.extract_dir() / default_name(spec)
     files.remove_leftovers(root.parent, root.name)  # what a killed run left
     if _already_made(root, spec):
@@ -152,6 +150,16 @@ def _already_made(root: Path, spec: SyntheticSpec) -> bool:
         return True
     found = "a synthetic dataset with another spec" if existing else "other files"
     raise FileExistsError(f"{root} already exists and holds {found}; pass another folder, or delete it to regenerate")
+
+
+def _spec(sizes: dict, **rest) -> SyntheticSpec:
+    """The spec for `sizes` (those None: the active profile's) and the other fields `rest`;
+    raises ValueError for an unknown class count or a negative image count."""
+    chosen = {**config.profile().synthetic_sizes(), **{key: value for key, value in sizes.items() if value is not None}}
+    synthetic_classes(chosen["num_classes"])  # validates num_classes
+    if min(chosen["train_per_class"], chosen["val_per_class"], chosen["test_per_class"]) < 0:
+        raise ValueError("image counts per class must be >= 0")
+    return SyntheticSpec(**chosen, **rest)
 
 
 def default_name(spec: SyntheticSpec) -> str:

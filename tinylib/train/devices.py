@@ -1,8 +1,10 @@
-"""Device policy for training: seeding, the one device probe, mixed precision, XLA and the
-distribution strategy. `fit`, the CLI and `tinylib.doctor` all ask here."""
+"""Device policy for training: seeding, the one device probe, and the one plan of how a run
+uses the machine (device, mixed precision, XLA, distribution strategy, where augmentation
+runs), each choice with its reason. `fit`, the CLI, the notebooks and `tinylib.doctor` ask here."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -10,7 +12,7 @@ import platform
 import random
 from pathlib import Path
 
-from tinylib.config import PRECISIONS
+from tinylib.config import PRECISIONS, installed_version
 
 # GPUs whose Tensor Cores do float16 but not bfloat16 (Volta, Turing and older).
 FLOAT16_GPUS = ("T4", "V100", "P100", "P4", "K80", "RTX 20", "TITAN V", "GTX")
@@ -122,6 +124,89 @@ def jit_compile(found: list[str] | tuple[str, ...] | None = None, replicas: int 
     return False, "CPU: XLA measured slower for a ResNet-10 train step on this kit's 2-core machines"
 
 
+def augment_place(augment_on: str = "auto", found: tuple[str, ...] | list[str] | None = None) -> tuple[str, str]:
+    """("device" or "host", reason) for `fit(augment_on=...)` on these devices (default:
+    `devices()`): "auto" is "device" on a GPU or TPU (the host CPU is then what limits the input
+    pipeline) and "host" on a CPU-only machine, where both run on the same cores and measured
+    alike (`python benchmarks/device_choices.py augment`). Raises ValueError for another value."""
+    if augment_on not in ("auto", "device", "host"):
+        raise ValueError(f"augment_on must be 'auto', 'device' or 'host'; got {augment_on!r}")
+    if augment_on != "auto":
+        return augment_on, "chosen by the caller"
+    if accelerator(found) != "none":
+        return "device", "an accelerator is present: augment in the compiled train step, feed uint8"
+    return "host", "no accelerator: the same cores either way (measured alike); augment in the input pipeline"
+
+
+@dataclasses.dataclass(frozen=True)
+class DevicePlan:
+    """How one training run uses the machine, each choice as (value, reason), from `plan()`.
+
+    device: (what trains, e.g. "GPU:0 NVIDIA T4", "2 x GPU:0 NVIDIA T4" or "CPU:0"; why).
+    precision: (Keras dtype policy, why); the model must be built under it (`use_precision`).
+    jit_compile: (XLA on or off for the train step, why). strategy: (the distribution engine's
+    class name, or "none" off TensorFlow; why). augment_on: ("host" or "device", why).
+    replicas: devices training in sync (batch and learning rate scale by it). engine: the
+    tf.distribute strategy object itself (None off TensorFlow); not part of the record."""
+
+    device: tuple[str, str]
+    precision: tuple[str, str]
+    jit_compile: tuple[bool, str]
+    strategy: tuple[str, str]
+    augment_on: tuple[str, str]
+    replicas: int = 1
+    engine: object = dataclasses.field(default=None, compare=False, repr=False)
+
+    def record(self) -> dict:
+        """The plan for run.json: {"device", "precision", "jit_compile", "strategy",
+        "augment_on": "value (reason)"} and "replicas" (int)."""
+        names = ("device", "precision", "jit_compile", "strategy", "augment_on")
+        return {**{name: "{} ({})".format(*getattr(self, name)) for name in names}, "replicas": self.replicas}
+
+
+def plan(
+    preset: str = "flip_crop",
+    precision: str = "auto",
+    augment_on: str = "auto",
+    xla: bool | None = None,
+    engine=None,
+) -> DevicePlan:
+    """The one device plan for training with augmentation `preset` (the recipe's `augment`):
+    `precision` ("auto": `precision_policy()`, or one of PRECISIONS), `augment_on` ("auto",
+    "host", "device": `augment_place`), `xla` (None: `jit_compile()` for the replicas),
+    `engine`: a tf.distribute strategy (None: `strategy()`). Choices the caller made say so in their reason.
+    Raises ValueError for a precision or augment_on that does not exist."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    given = engine is not None
+    engine = engine if given else strategy()
+    replicas = engine.num_replicas_in_sync if engine is not None else 1
+    place = augment_place(augment_on)
+    jit = jit_compile(replicas=replicas) if xla is None else (bool(xla), "chosen by the caller")
+    if jit[0] and place[0] == "device" and preset == "strong" and backend() == "tensorflow":
+        jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
+    chosen = precision_policy() if precision == "auto" else (precision, "chosen by the caller")
+    accelerators = [device for device in devices() if not device.startswith("CPU")]
+    device = (accelerators[0], "the first accelerator Keras sees") if accelerators else ("CPU:0", "no GPU or TPU found")
+    if replicas > 1:
+        device = (f"{replicas} x {device[0]}", f"{replicas} replicas train in sync")
+    how = _strategy_reason(engine, given, replicas)
+    return DevicePlan(device, chosen, jit, how, place, replicas, engine)
+
+
+def _strategy_reason(engine, given: bool, replicas: int) -> tuple[str, str]:
+    if engine is None:
+        return "none", f"{backend()}: no tf.distribute; use_data_parallel() shards batches over local devices"
+    name = type(engine).__name__
+    if given:
+        return name, "chosen by the caller"
+    if cluster_workers() > 1:
+        return name, f"TF_CONFIG names {cluster_workers()} workers: one process per machine"
+    if replicas > 1:
+        return name, f"{replicas} GPUs on this machine: one replica each"
+    return name, "one device: TensorFlow's default strategy"
+
+
 @functools.cache
 def _multi_worker_strategy():
     import tensorflow as tf
@@ -186,16 +271,7 @@ def hardware() -> str:
 
 def versions() -> dict:
     """{"python", "tensorflow", "keras", "backend", "tinylib"} versions, for run records."""
-    import importlib.metadata
-
     from tinylib import __version__
 
-    def installed(name: str) -> str | None:
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    tensorflow = installed("tensorflow") or installed("tensorflow-cpu")
-    return {"python": platform.python_version(), "tensorflow": tensorflow, "keras": installed("keras"),
-            "backend": backend(), "tinylib": __version__}  # fmt: skip
+    return {"python": platform.python_version(), "tensorflow": installed_version("tensorflow", "tensorflow-cpu"),
+            "keras": installed_version("keras"), "backend": backend(), "tinylib": __version__}  # fmt: skip

@@ -32,16 +32,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import types
-from pathlib import Path
 
 import keras
 import numpy as np
 
 from tinylib.files import atomic_file
 from tinylib.train.devices import cluster_workers
-from tinylib.workdir import BACKUP, HISTORY, RECIPE
 
 # Private Keras names this module relies on: (where, name). A Keras upgrade that moves one
 # must fail loudly (private_api_problems, tests/test_distribute_canary.py), never silently.
@@ -114,21 +111,10 @@ def task_id(strategy) -> int:
     return int(getattr(resolver, "task_id", None) or 0)
 
 
-def worker_folder(workdir: Path, strategy) -> Path:
-    """Where this process writes: `workdir` on the chief; on another worker a fresh private
-    folder `workdir/.worker-<index>` seeded with the chief's history and backup, so that it
-    resumes from the same epoch (the chief's folder must be shared, as for any resume)."""
-    if is_chief(strategy):
-        return workdir
-    private = workdir / f".worker-{task_id(strategy)}"
-    shutil.rmtree(private, ignore_errors=True)
-    private.mkdir(parents=True)
-    for name in (HISTORY, RECIPE):
-        if (workdir / name).is_file():
-            shutil.copy2(workdir / name, private / name)
-    if (workdir / BACKUP).is_dir():
-        shutil.copytree(workdir / BACKUP, private / BACKUP)
-    return private
+def worker_index(strategy) -> int | None:
+    """None in the chief (it writes the work folder itself); on another worker its index,
+    for `Workdir.worker_copy` (the chief's folder must be shared, as for any resume)."""
+    return None if is_chief(strategy) else task_id(strategy)
 
 
 def all_reduce(strategy, arrays: list, reduction: str) -> list:

@@ -12,13 +12,12 @@ import contextlib
 import dataclasses
 import math
 import os
-import shutil
 import warnings
 
 import keras
 import numpy as np
 
-from tinylib import files
+from tinylib import config
 from tinylib.data.arrays import TrainingData
 from tinylib.data.augment import Augmenter
 from tinylib.data.batching import batches
@@ -39,31 +38,29 @@ NAN_HINT = (
 )
 
 
-
-CHECKPOINTS = "the checkpoints of this run"
-WORKDIR_FIX = "free some space, or use another --workdir"
-
-
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """How one `fit` call trains, resolved from its arguments and the machine."""
+    """How one `fit` call trains: the recipe (batch scaled to the replicas), the device plan
+    and the call's other arguments."""
 
     recipe: Recipe
-    strategy: object
-    augment_on: tuple[str, str]  # ("host" | "device", reason)
-    jit_compile: tuple[bool, str]
+    device: devices.DevicePlan
     max_minutes: float | None
     verbose: int | str
     callbacks: tuple
     class_weight: dict | None
 
     @property
+    def strategy(self):
+        return self.device.engine
+
+    @property
     def replicas(self) -> int:
-        return self.strategy.num_replicas_in_sync if self.strategy is not None else 1
+        return self.device.replicas
 
 
 def fit(
@@ -78,6 +75,7 @@ def fit(
     class_weight: dict[int, float] | None = None,
     augment_on: str = "auto",
     jit_compile: bool | None = None,
+    device_plan: devices.DevicePlan | None = None,
 ) -> dict:
     """Train `model` on `data` (TrainingData, or a dataset root) with `recipe` into `workdir`.
 
@@ -91,19 +89,25 @@ def fit(
     `augment_on`: "host" (input pipeline), "device" (compiled train step, uint8 batches in:
     `on_device.AugmentingModel`) or "auto" (device on a GPU/TPU, host on CPUs).
     `jit_compile`: XLA for the train step (default: `devices.jit_compile()`, per device).
-    Returns (and writes) run.json: status ("complete", or "paused" when `max_minutes` ran out),
+    `device_plan`: all of these at once (`devices.plan()`; default: computed from `strategy`,
+    `augment_on`, `jit_compile` and the precision `model` was built under); it must name that
+    precision. Returns (and writes) run.json ("device_plan": the plan's choices and reasons):
+    status ("complete", or "paused" when `max_minutes` ran out),
     recipe, model, class ids, versions, hardware, epochs, wall seconds, train images/s, and
     val loss, top-1 and top-5 of the final model on every val image. Raises TrainingDiverged
     on a NaN loss, IncompatibleRun when `workdir` holds another run, WorkdirInUse when another
     process is training into it, NotEnoughSpaceError (one line) when its disk has less free
-    than `space_needed(model)` or runs full while saving (the files saved before stay whole).
+    than `space_needed(model)` or runs full while saving (the files saved before stay whole),
+    ValueError when `device_plan` names another precision than the model's.
     """
+    if device_plan is None:
+        device_plan = _device_plan(model, recipe, strategy, augment_on, jit_compile)
+    _check_precision(model, device_plan)
     workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
-    plan = _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight)
+    plan = _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight)
     chief = distribute.is_chief(plan.strategy)
-    full = files.disk_full_as_one_line(workdir.path, CHECKPOINTS, WORKDIR_FIX)
-    with workdir.lock() if chief else contextlib.nullcontext(), full:
+    with workdir.lock() if chief else contextlib.nullcontext(), workdir.disk_full_as_one_line():
         return _fit_locked(model, data, workdir, plan, chief)
 
 
@@ -116,7 +120,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
         return workdir.run()
     if chief:
         workdir.remove_leftovers()  # of a run killed while saving
-        files.check_free_space(workdir.path, space_needed(model), CHECKPOINTS, WORKDIR_FIX)
+        workdir.check_free_space(space_needed(model))
         workdir.write_recipe(recipe.to_json())
     devices.seed_everything(recipe.seed)
     run = _train_in_worker_folder(model, data, workdir, plan)
@@ -137,25 +141,31 @@ def space_needed(model: keras.Model) -> int:
 
 
 def _train_in_worker_folder(model, data: TrainingData, workdir: Workdir, plan: Plan) -> dict:
-    """Train into `workdir` on the chief, into a private folder (deleted after) on other workers."""
-    folder = Workdir(distribute.worker_folder(workdir.path, plan.strategy))
-    try:
+    """Train into `workdir` on the chief, into a private copy (deleted after) on other workers."""
+    with workdir.worker_copy(distribute.worker_index(plan.strategy)) as folder:
         return _train(model, data, folder, plan)
-    finally:
-        if folder.path != workdir.path:
-            shutil.rmtree(folder.path, ignore_errors=True)
 
 
-def _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight) -> Plan:
-    strategy = strategy or devices.strategy()
-    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-    if replicas > 1:
-        recipe = recipe.with_batch_size(recipe.batch_size * replicas)
-    place = on_device.choose(augment_on, recipe.augment)
-    jit = devices.jit_compile(replicas=replicas) if jit_compile is None else (bool(jit_compile), "chosen by the caller")
-    if jit[0] and place[0] == "device" and recipe.augment == "strong" and keras.config.backend() == "tensorflow":
-        jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
-    return Plan(recipe, strategy, place, jit, max_minutes, verbose, tuple(callbacks or ()), class_weight)
+def _device_plan(model, recipe: Recipe, strategy, augment_on: str, jit_compile: bool | None) -> devices.DevicePlan:
+    """`devices.plan` for this call's arguments, with the precision `model` was built under."""
+    built = model.dtype_policy.name
+    chosen = devices.plan(recipe.augment, "auto", augment_on, xla=jit_compile, engine=strategy)
+    return dataclasses.replace(chosen, precision=(built, "the policy the model was built under"))
+
+
+def _check_precision(model, device_plan: devices.DevicePlan) -> None:
+    built = model.dtype_policy.name
+    if device_plan.precision[0] != built:
+        raise ValueError(
+            f"the device plan says precision {device_plan.precision[0]} but {model.name} was built under {built}: "
+            f"call devices.use_precision({device_plan.precision[0]!r}) before building the model"
+        )
+
+
+def _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight) -> Plan:
+    if device_plan.replicas > 1:
+        recipe = recipe.with_batch_size(recipe.batch_size * device_plan.replicas)
+    return Plan(recipe, device_plan, max_minutes, verbose, tuple(callbacks or ()), class_weight)
 
 
 def _final_evaluation(model, data: TrainingData, recipe: Recipe, workdir: Workdir | None) -> dict:
@@ -178,13 +188,13 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
             model.set_weights(original.get_weights())
             distribute.broadcast_from_chief(strategy, model)
     # random state made outside the scope: per replica, not mirrored (see on_device.AugmentingModel)
-    device = plan.augment_on[0] == "device"
+    device = plan.device.augment_on[0] == "device"
     augmenter = Augmenter(plan.recipe.augment, data.num_classes, plan.recipe.seed, jit=False) if device else None
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         trained = on_device.AugmentingModel(model, augmenter) if augmenter else model
         trained.build((None, *data.train_images.shape[1:]))
         steps = _compile(trained, data, plan)
-        checkpoints = _callbacks(model, workdir, plan)
+        checkpoints, per_val = _callbacks(model, workdir, plan), config.profile().eval_batch_size
         with distribute.multi_worker_patches(trained, strategy):
             trained.fit(
                 batches(data.train_images, data.train_labels, batch_size=plan.recipe.batch_size,
@@ -192,8 +202,8 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
                         shuffle=True, repeat=True, seed=plan.recipe.seed, scale=not device),
                 epochs=plan.recipe.epochs,
                 steps_per_epoch=steps,
-                validation_data=batches(data.val_images, data.val_labels, batch_size=256, num_classes=data.num_classes,
-                                        one_hot=True, scale=not device),
+                validation_data=batches(data.val_images, data.val_labels, batch_size=per_val,
+                                        num_classes=data.num_classes, one_hot=True, scale=not device),
                 callbacks=checkpoints,
                 verbose=plan.verbose,
                 class_weight=plan.class_weight,
@@ -205,10 +215,10 @@ def _train(model: keras.Model, data: TrainingData, workdir: Workdir, plan: Plan)
 def _compile(trained: keras.Model, data: TrainingData, plan: Plan) -> int:
     """Compile with the recipe's optimiser, loss and top-1/top-5 metrics; returns steps per epoch."""
     recipe = plan.recipe
-    steps = max(int(len(data.train_images) * recipe.epoch_fraction) // recipe.batch_size, 1)
+    steps = recipe.steps_per_epoch(len(data.train_images))
     top_k = min(5, data.num_classes)
     trained.compile(
-        jit_compile=plan.jit_compile[0],
+        jit_compile=plan.device.jit_compile[0],
         optimizer=recipe.make_optimizer(steps),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
         metrics=[
@@ -274,13 +284,12 @@ def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, s
         "hardware": devices.hardware(),
         "replicas": plan.replicas,
         "workers": max(devices.cluster_workers(), 1) if distribute.is_multi_worker(plan.strategy) else 1,
-        "augment_on": "{} ({})".format(*plan.augment_on),
-        "jit_compile": "{} ({})".format(*plan.jit_compile),
+        "device_plan": plan.device.record(),
     }
     if original is not model:
         original.set_weights(model.get_weights())
     if complete:
-        shutil.rmtree(workdir.backup_dir, ignore_errors=True)
+        workdir.remove_backup()
     else:
         print(f"stopped after {len(rows)} of {plan.recipe.epochs} epochs (time budget); "
               "run the same call again to continue")  # fmt: skip

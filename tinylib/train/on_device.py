@@ -18,7 +18,6 @@ import keras
 from keras import ops
 
 from tinylib.data.augment import Augmenter
-from tinylib.train import devices
 
 
 class AugmentingModel(keras.Model):
@@ -100,16 +99,3 @@ class AugmentingModel(keras.Model):
         if mixed is not None:
             y, self._pending.labels, self._pending.mix = mixed, None, None
         return super().compute_metrics(x, y, y_pred, sample_weight)
-
-
-def choose(augment_on: str, preset: str) -> tuple[str, str]:
-    """("device" or "host", reason) for `fit(augment_on=...)`: "auto" is "device" on a GPU or
-    TPU (the host CPU is then what limits the input pipeline) and "host" on a CPU-only machine,
-    where both run on the same cores and measured alike (`python benchmarks/device_choices.py augment`)."""
-    if augment_on not in ("auto", "device", "host"):
-        raise ValueError(f"augment_on must be 'auto', 'device' or 'host'; got {augment_on!r}")
-    if augment_on != "auto":
-        return augment_on, "chosen by the caller"
-    if devices.accelerator() != "none":
-        return "device", "an accelerator is present: augment in the compiled train step, feed uint8"
-    return "host", "no accelerator: the same cores either way (measured alike); augment in the input pipeline"

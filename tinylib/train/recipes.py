@@ -8,6 +8,7 @@ import json
 
 import keras
 
+from tinylib import config
 from tinylib.data.augment import check_preset
 from tinylib.train.schedules import CyclicalLearningRate, OneCycle
 
@@ -59,6 +60,11 @@ class Recipe:
     def with_batch_size(self, batch_size: int) -> Recipe:
         """The linear scaling rule (Goyal et al. 2017): learning rate proportional to batch size."""
         return self.replace(batch_size=batch_size, learning_rate=self.learning_rate * batch_size / self.batch_size)
+
+    def steps_per_epoch(self, train_images: int) -> int:
+        """Optimiser steps in one epoch over `train_images` images: the epoch's share of them
+        (`epoch_fraction`) in whole batches, at least 1."""
+        return max(int(train_images * self.epoch_fraction) // self.batch_size, 1)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -160,8 +166,18 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def recipe(name: str, **changes) -> Recipe:
-    """A named preset, optionally with fields changed: `recipe("baseline", epochs=10)`."""
+def recipe(name: str, profile: config.Profile | None = None, **changes) -> Recipe:
+    """A named preset, optionally with fields changed: `recipe("baseline", epochs=10)`.
+
+    With a profile (`recipe("baseline", profile=config.profile())`): the profile's epochs and
+    batch size (`Profile.training_length`), the learning rate scaled linearly from the preset's
+    batch size (`Recipe.with_batch_size`); `epochs` or `batch_size` among `changes` replace the
+    profile's (the rate still scaled), the other changes apply as they are. Raises ValueError
+    for an unknown name or field value."""
     if name not in RECIPES:
         raise ValueError(f"unknown recipe {name!r}; presets: {', '.join(RECIPES)}")
-    return RECIPES[name].replace(**changes)
+    if profile is None:
+        return RECIPES[name].replace(**changes)
+    length = profile.training_length()
+    length.update({key: changes.pop(key) for key in ("epochs", "batch_size") if key in changes})
+    return RECIPES[name].replace(epochs=length["epochs"]).with_batch_size(length["batch_size"]).replace(**changes)

@@ -1,8 +1,10 @@
-"""The one owner of a run's work folder: its file names, what is in it, and how it is read.
+"""The one owner of a run's work folder: where it lives, its file names, what is in it, and
+every file created, copied or removed in it (the last in `tinylib.workdir.folder`).
 
 `tinylib.train.fit` writes a work folder through `Workdir`; the CLI, analysis, export,
 predict, report, demo and plots read it through `Workdir` too, so every reader agrees on the
-file names and says the same thing when a folder holds no trained model:
+file names and says the same thing when a folder holds no trained model. `Workdir.named`
+places one where it outlives the session (Google Drive on Colab, /kaggle/working on Kaggle):
 
     run.json       the run record (status, recipe, model, class ids, data, timings, val scores)
     history.csv    one row per epoch (column `epoch` first)
@@ -13,26 +15,39 @@ file names and says the same thing when a folder holds no trained model:
     val_predictions.npz   the final model's val probabilities, plain and mirrored
     tb/            TensorBoard logs
     .lock          held by the process training into the folder (its process id inside)
+    .worker-<i>/   the private copy worker i of a multi-worker run trains into (deleted after)
+    report.html, summary.json, curves.png, mistakes.png, export/<format>/   what readers derive
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-from tinylib.files import Locked, atomic_file, exclusive_lock, remove_leftovers, write_atomically
-
-RUN, HISTORY, RECIPE = "run.json", "history.csv", "recipe.json"
-MODELS = {"best": "best.keras", "last": "last.keras"}
-BACKUP, TENSORBOARD = "backup", "tb"
-VAL_PREDICTIONS = "val_predictions.npz"
-LOCK = ".lock"
+from tinylib.files import atomic_file, write_atomically
+from tinylib.workdir.folder import (  # noqa: F401 (the names are the package's)
+    BACKUP,
+    CHECKPOINTS,
+    DERIVED,
+    EXPORT,
+    HISTORY,
+    LOCK,
+    MODELS,
+    PICTURES,
+    RECIPE,
+    REPORT,
+    RUN,
+    SPACE_FIX,
+    SUMMARY,
+    TENSORBOARD,
+    VAL_PREDICTIONS,
+    WORKER,
+    Folder,
+    WorkdirInUse,
+)
 
 
 class NoTrainedModel(FileNotFoundError):
@@ -43,77 +58,17 @@ class IncompatibleRun(ValueError):
     """A work folder holds a run that differs from the one asked for (recipe, model, classes)."""
 
 
-class WorkdirInUse(RuntimeError):
-    """Another process (another `tinylib train`) is training into the same work folder."""
-
-
-class Workdir:
+class Workdir(Folder):
     """A run's work folder. `Workdir(path)` never creates anything; writers call `create()`."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path).expanduser()
-
-    def __repr__(self) -> str:
-        return f"Workdir({str(self.path)!r})"
-
-    def __fspath__(self) -> str:
-        return str(self.path)
-
-    def __truediv__(self, name: str) -> Path:
-        return self.path / name
-
-    @property
-    def backup_dir(self) -> Path:
-        return self.path / BACKUP
-
-    @property
-    def tensorboard_dir(self) -> Path:
-        return self.path / TENSORBOARD
-
-    @property
-    def history_file(self) -> Path:
-        return self.path / HISTORY
-
-    def create(self) -> Workdir:
-        """Make the folder (and its parents) if missing; returns self."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        return self
-
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[Workdir]:
-        """Hold the folder for one writer (created if missing) for the block: WORKDIR/.lock,
-        locked with the OS (released when the process ends, even by kill -9, so a dead
-        process's lock is taken over). Raises WorkdirInUse, one line naming the process that
-        holds it, when another process (or another `lock()` in this one) is writing the folder."""
-        self.create()
-        with contextlib.ExitStack() as held:
-            try:
-                held.enter_context(exclusive_lock(self.path / LOCK))
-            except Locked as error:
-                owner = error.owner if error.owner is not None else "?"
-                raise WorkdirInUse(
-                    f"{self.path} is in use by process {owner} (another tinylib train); "
-                    "wait for it or use another --workdir"
-                ) from None
-            yield self
-
-    def remove_leftovers(self) -> list[Path]:
-        """Delete the half-written files that processes killed while saving left beside the
-        folder's records, models and backup (those of running processes are kept); returns them."""
-        names = (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
-        backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
-        targets = (*(self.path / name for name in names), *backup)
-        return [path for target in targets for path in remove_leftovers(target.parent, target.name)]
 
     # ------------------------------------------------------------------ records
     def run(self) -> dict:
         """run.json as a dict ({} when there is none yet)."""
-        path = self.path / RUN
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return json.loads(self.run_file.read_text(encoding="utf-8")) if self.run_file.is_file() else {}
 
     def write_run(self, run: dict) -> None:
         """Replace run.json atomically."""
-        write_atomically(self.path / RUN, json.dumps(run, indent=2) + "\n")
+        write_atomically(self.run_file, json.dumps(run, indent=2) + "\n")
 
     def history(self) -> list[dict]:
         """Rows of history.csv as dicts of strings, one per epoch ([] when there is none)."""
@@ -217,7 +172,7 @@ class Workdir:
         root = Path(data) if data is not None else self.dataset_root()
         if root is None:
             raise FileNotFoundError(
-                f"no dataset named in {self.path / RUN}, so the class names are unknown: pass --data ROOT"
+                f"no dataset named in {self.run_file}, so the class names are unknown: pass --data ROOT"
             )
         if data is None and not root.is_dir():
             raise FileNotFoundError(
@@ -269,13 +224,3 @@ class Workdir:
                 f"{self.path} holds a run of {model}, not {model_name}; "
                 "use another --workdir, or delete this one to start over"
             )
-
-    def clear(self, keep: tuple[str, ...] = ()) -> None:
-        """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
-        folder itself, other files and the names in `keep`."""
-        for name in (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html"):
-            if name not in keep:
-                (self.path / name).unlink(missing_ok=True)
-        for name in (BACKUP, TENSORBOARD):
-            if name not in keep:
-                shutil.rmtree(self.path / name, ignore_errors=True)
