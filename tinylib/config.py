@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROFILE_ENV = "TINYLIB_PROFILE"
 DATA_ENV = "TINYLIB_DATA"
+DATASET_ENV = "TINYLIB_DATASET"  # one official-layout folder or zip every notebook trains on instead
 KAGGLE_WORKING = Path("/kaggle/working")
 # Keras dtype policies a run may ask for ("auto": mixed precision on GPUs/TPUs, float32 on CPUs).
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
@@ -147,6 +148,14 @@ def platform() -> str:
 def is_colab() -> bool:
     """True inside a Google Colab runtime (not Kaggle, which imitates it)."""
     return platform() == "colab"
+
+
+def dataset_setting() -> Path | None:
+    """The dataset chosen by $TINYLIB_DATASET (an official-layout folder or zip, e.g. one written by
+    `tinylib data subset`), which notebooks use in any profile instead of the profile's own; None
+    when unset."""
+    value = os.environ.get(DATASET_ENV, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def data_dir() -> Path:
