@@ -23,7 +23,7 @@ from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device
-from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
+from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget, progress_verbosity
 from tinylib.train.recipes import Recipe
 from tinylib.workdir import Workdir
 
@@ -154,7 +154,8 @@ def _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callb
     jit = devices.jit_compile(replicas=replicas) if jit_compile is None else (bool(jit_compile), "chosen by the caller")
     if jit[0] and place[0] == "device" and recipe.augment == "strong" and keras.config.backend() == "tensorflow":
         jit = (False, "MixUp draws from a Beta distribution, which has no XLA kernel in TensorFlow")
-    return Plan(recipe, strategy, place, jit, max_minutes, verbose, tuple(callbacks or ()), class_weight)
+    verbose, shown = progress_verbosity(verbose)  # notebooks: one display of epoch lines, not a saved bar
+    return Plan(recipe, strategy, place, jit, max_minutes, verbose, (*shown, *(callbacks or ())), class_weight)
 
 
 def _final_evaluation(model, data: TrainingData, recipe: Recipe, workdir: Workdir | None) -> dict:
