@@ -42,4 +42,4 @@ def test_an_executed_training_cell_holds_a_few_outputs_and_one_line_per_epoch(sy
     assert kinds == ["display_data", "display_data"], kinds  # epoch lines and live curves, each updated in place
     text = outputs[0]["data"]["text/plain"]
     assert [line.split("  ")[0] for line in text.splitlines()] == [f"epoch {k}/{epochs}" for k in (1, 2, 3)]
-    assert " val_top1 " in text and "\r" not in text  # the scores, no redrawn progress bar
+    assert " val_accuracy " in text and "\r" not in text  # the scores, no redrawn progress bar
