@@ -210,6 +210,11 @@ def add_data_commands(commands) -> None:
     pack.add_argument("--force", action="store_true", help="rebuild even when the cache is up to date")
     pack.add_argument("--quiet", **quiet)
     pack.set_defaults(run=_pack)
+    _add_subset_command(data, quiet)
+
+
+def _add_subset_command(data, quiet: dict) -> None:
+    """data subset ROOT OUT --classes N --train-per-class K --val-per-class V [--seed S]."""
     subset = data.add_parser("subset", help="write a smaller official-layout dataset: N classes, K train / V val each")
     subset.add_argument("root", help="the folder that contains wnids.txt, or a zip in the official layout")
     subset.add_argument("out", help="the new folder to write")
