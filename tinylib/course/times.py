@@ -50,7 +50,12 @@ TIMES = (
         "ten runs of 30 epochs [epoch], 2x wider 3.3x and deeper 1.8x the compute: several Colab sessions, each "
         "continuing where the last stopped",
     ),
-    NotebookTime("06_your_own_images", "80 s on a busy machine", 5, "30 epochs on the 10-class example folder [MACs]"),
+    NotebookTime(
+        "06_your_own_images",
+        "80 s on a busy machine with 6 epochs; with today's 15, about 2 min (estimate)",
+        5,
+        "30 epochs on the 10-class example folder [MACs]",
+    ),
 )
 
 
