@@ -43,3 +43,12 @@ def test_an_executed_training_cell_holds_a_few_outputs_and_one_line_per_epoch(sy
     text = outputs[0]["data"]["text/plain"]
     assert [line.split("  ")[0] for line in text.splitlines()] == [f"epoch {k}/{epochs}" for k in (1, 2, 3)]
     assert " val_accuracy " in text and "\r" not in text  # the scores, no redrawn progress bar
+
+
+def test_epoch_lines_act_per_epoch_only_so_keras_never_waits_for_the_device_per_step():
+    import keras
+
+    from tinylib.train.callbacks import EpochLines
+
+    for hook in ("on_batch_end", "on_train_batch_end", "on_train_batch_begin"):
+        assert getattr(EpochLines, hook) is getattr(keras.callbacks.Callback, hook), hook
