@@ -91,6 +91,16 @@ def test_grad_cam_overlays_layers_boxes_and_titles():
     assert [axis.get_title() for axis in shown] == ["a", "b", "c"]
 
 
+def test_grad_cam_overlays_carry_one_colour_bar_from_0_to_1():
+    heatmaps = RNG.random((4, 64, 64)).astype(np.float32)
+    figure = plots.grad_cam_overlays(IMAGES[:4], heatmaps, BOXES[:4], ["a", "b", "c", "d"], columns=2)
+    bars = [axis for axis in figure.axes if not axis.images]  # the grid's axes hold images; the bar's does not
+    assert len(bars) == 1 and bars[0].get_ylim() == (0.0, 1.0)
+    assert "Grad-CAM" in bars[0].get_ylabel()
+    no_heat = plots.hard_example_gallery(RESULT, [0, 1], columns=2)
+    assert all(axis.images for axis in no_heat.axes)  # pictures without a heat-map get no bar
+
+
 def test_reliability_diagram_bars_are_the_table():
     figure = plots.reliability_diagram(RESULT, bins=5)
     top, bottom = figure.axes

@@ -48,7 +48,7 @@ def test_one_dependency_list():
     assert not {"jupyterlab", "scikit-learn", "scipy"} & _names(core), "JupyterLab: the lab extra; metrics: numpy"
     assert not any("==" in dependency for dependency in core), "no exact pins: they break Colab"
     assert set(extras) == {"lab", "onnx", "gpu", "dev"}
-    assert _names(extras["lab"]) == {"jupyterlab"}
+    assert _names(extras["lab"]) == {"jupyterlab", "nbconvert"}
     assert extras["gpu"] and all("tensorflow[and-cuda]" in r and "sys_platform == 'linux'" in r for r in extras["gpu"])
     assert {"pytest", "nbval", "ruff", "nbstripout"} <= _names(extras["dev"])
 

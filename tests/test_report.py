@@ -110,6 +110,7 @@ def test_report_has_every_section_embedded_pictures_and_valid_markup(workdir):
     assert "top-1 accuracy" in page.cells and "correctly classified" in page.cells and "recipe.name" in page.cells
     text = path.read_text()  # the per-class table sorts on a click, with the page's own script
     assert text.count('<th data-sort="number"') == 5 and text.count("<script>") == 1
+    assert "(title: true class, predicted class, box mass)" in text  # every Grad-CAM mistake names both
     assert text.split('<table class="sortable">')[1].split("</table>")[0].count("<tr>") == 1 + 4  # header + classes
 
 

@@ -19,6 +19,7 @@ PLATFORM_ENV = "TINYLIB_PLATFORM"  # colab, kaggle or local: overrides detection
 DRIVE_ENV = "TINYLIB_DRIVE"  # the mounted MyDrive folder on Colab
 DEFAULT_DRIVE = Path("/content/drive/MyDrive")
 COLAB_LOCAL = Path("/content")  # Colab's fast local disk (gone when the session ends)
+DATASET_ENV = "TINYLIB_DATASET"  # one official-layout folder or zip every notebook trains on instead
 KAGGLE_WORKING = Path("/kaggle/working")
 DATA_FOLDER = "tinylib-data"
 # Keras dtype policies a run may ask for ("auto": mixed precision on GPUs/TPUs, float32 on CPUs).
@@ -211,6 +212,15 @@ def installed_version(*distributions: str) -> str | None:
         except importlib.metadata.PackageNotFoundError:
             continue
     return None
+
+
+def dataset_setting() -> Path | None:
+    """The dataset chosen by $TINYLIB_DATASET (an official-layout folder or zip, e.g. one written by
+    `tinylib data subset`), which notebooks use in any profile instead of the profile's own; None
+    when unset."""
+    value = os.environ.get(DATASET_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
 
 
 def drive_folder() -> Path | None:

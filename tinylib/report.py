@@ -121,11 +121,13 @@ def _grad_cam_section(model, result, samples: int, cam_images: int, seed: int) -
         picked = np.flatnonzero(keep)[:samples]
         if len(picked):
             rows = chosen[picked]
+            names = result.class_names
             titles = [
-                f"{result.class_names[result.predicted[i]][:18]}\n{m:.0%} in box" for i, m in zip(rows, mass[picked])
+                f"true: {names[result.labels[i]][:16]}\npred: {names[result.predicted[i]][:16]}\n{m:.0%} in box"
+                for i, m in zip(rows, mass[picked])
             ]
             overlays = plots.grad_cam_overlays(result.images[rows], heatmaps[picked], boxes[picked], titles)
-            parts.append(f"<h3>{title} (title: predicted class, box mass)</h3>{_png(overlays)}")
+            parts.append(f"<h3>{title} (title: true class, predicted class, box mass)</h3>{_png(overlays)}")
     return "".join(parts)
 
 

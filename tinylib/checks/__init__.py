@@ -9,6 +9,7 @@ notebook's check cell fails visibly. Checkers never print the answer itself.
 from tinylib.checks.analysis import check_confusion_matrix, check_top5_accuracy
 from tinylib.checks.data import check_channel_stats, check_pad_crop, check_val_label
 from tinylib.checks.feedback import ExerciseError, passed
+from tinylib.checks.folders import check_centre_square, check_val_count
 from tinylib.checks.gradcam import check_grad_cam_core
 from tinylib.checks.improving import (
     check_class_weights,
@@ -44,6 +45,8 @@ EXERCISES = {
     check_label_smoothing: "05_improving_the_baseline",
     check_flip_average: "05_improving_the_baseline",
     check_class_weights: "05_improving_the_baseline",
+    check_val_count: "06_your_own_images",
+    check_centre_square: "06_your_own_images",
 }
 
 __all__ = ["EXERCISES", "ExerciseError", "passed", *(checker.__name__ for checker in EXERCISES)]

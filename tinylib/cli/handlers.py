@@ -90,6 +90,16 @@ def _pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subset(args: argparse.Namespace) -> int:
+    from tinylib.data import read_layout
+    from tinylib.data.subset import make_subset
+
+    sizes = {"classes": args.classes, "train_per_class": args.train_per_class, "val_per_class": args.val_per_class}
+    out = make_subset(args.root, args.out, **sizes, seed=args.seed, progress=not args.quiet)
+    print(f"subset: {read_layout(out)}")
+    return 0
+
+
 def _per_class(labels, num_classes: int) -> list[int]:
     import numpy as np
 

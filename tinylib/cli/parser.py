@@ -18,6 +18,7 @@ from tinylib.cli.handlers import (
     _predict,
     _prepare,
     _report,
+    _subset,
     _synthetic,
     _train,
     _verify,
@@ -175,7 +176,7 @@ def add_course_commands(commands) -> None:
 
 
 def add_data_commands(commands) -> None:
-    """data synthetic, info, download, prepare, verify, pack."""
+    """data synthetic, info, download, prepare, verify, pack, subset."""
     data = commands.add_parser("data", help="dataset tools").add_subparsers(
         dest="data_command", metavar="ACTION", required=True
     )
@@ -218,3 +219,17 @@ def add_data_commands(commands) -> None:
     pack.add_argument("--force", action="store_true", help="rebuild even when the cache is up to date")
     pack.add_argument("--quiet", **quiet)
     pack.set_defaults(run=_pack)
+    _add_subset_command(data, quiet)
+
+
+def _add_subset_command(data, quiet: dict) -> None:
+    """data subset ROOT OUT --classes N --train-per-class K --val-per-class V [--seed S]."""
+    subset = data.add_parser("subset", help="write a smaller official-layout dataset: N classes, K train / V val each")
+    subset.add_argument("root", help="the folder that contains wnids.txt, or a zip in the official layout")
+    subset.add_argument("out", help="the new folder to write")
+    subset.add_argument("--classes", type=_positive, required=True, help="classes to keep (drawn at random)")
+    subset.add_argument("--train-per-class", type=_positive, required=True, help="train images per class")
+    subset.add_argument("--val-per-class", type=_positive, required=True, help="val images per class")
+    subset.add_argument("--seed", type=int, default=0, help="the random draw (same seed, same subset)")
+    subset.add_argument("--quiet", **quiet)
+    subset.set_defaults(run=_subset)

@@ -149,7 +149,8 @@ def grad_cam_overlays(
     columns: int = 6,
 ) -> Figure:
     """Each image (uint8 (N, 64, 64, 3)) with its Grad-CAM map (float (N, 64, 64) in [0, 1])
-    laid over it (red = most important) and the object's box in white."""
+    laid over it (red = most important; a colour bar gives the scale) and the object's box in
+    white. titles: one per image; for mistakes, name the true and the predicted class."""
     return image_grid(images, titles, boxes, columns, 1.9, heatmaps, box_color="white")
 
 

@@ -25,7 +25,8 @@ def image_grid(
 
     boxes: int (N, 4) as (x0, y0, x1, y1) inclusive pixels, drawn in `box_color`; rows with a
     negative coordinate (no box) are skipped. heatmaps: float (N, 64, 64) in [0, 1] (Grad-CAM),
-    laid over each image (red = most important). size: inches per image.
+    laid over each image (red = most important), with one colour bar for the grid. size: inches
+    per image.
     """
     count = len(images)
     columns = max(1, min(columns, count))
@@ -46,7 +47,20 @@ def image_grid(
             x0, y0, x1, y1 = boxes[index]
             box = Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0 + 1, y1 - y0 + 1, fill=False, edgecolor=box_color)
             axis.add_patch(box)
+    if heatmaps is not None:
+        _heat_colour_bar(figure)
     return figure
+
+
+def _heat_colour_bar(figure: Figure) -> None:
+    """One colour bar beside a grid of Grad-CAM overlays: what each colour of the map means."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    scale = ScalarMappable(Normalize(0, 1), "jet")
+    bar = figure.colorbar(scale, ax=figure.axes, shrink=0.8, fraction=0.03, alpha=0.45)
+    bar.set_label("Grad-CAM: share of the image's peak importance", fontsize=7)
+    bar.ax.tick_params(labelsize=7)
 
 
 def training_curves(history) -> Figure:

@@ -23,7 +23,7 @@ from tinylib.data.augment import Augmenter
 from tinylib.data.batching import batches
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device
-from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
+from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget, progress_verbosity
 from tinylib.train.recipes import Recipe
 from tinylib.workdir import Workdir
 
@@ -165,7 +165,8 @@ def _check_precision(model, device_plan: devices.DevicePlan) -> None:
 def _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight) -> Plan:
     if device_plan.replicas > 1:
         recipe = recipe.with_batch_size(recipe.batch_size * device_plan.replicas)
-    return Plan(recipe, device_plan, max_minutes, verbose, tuple(callbacks or ()), class_weight)
+    verbose, shown = progress_verbosity(verbose)  # notebooks: one display of epoch lines, not a saved bar
+    return Plan(recipe, device_plan, max_minutes, verbose, (*shown, *(callbacks or ())), class_weight)
 
 
 def _final_evaluation(model, data: TrainingData, recipe: Recipe, workdir: Workdir | None) -> dict:
