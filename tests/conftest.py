@@ -17,6 +17,17 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as `import tinylib` sets 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "tiny-imagenet-sample"
+# The notebook whose cells the Colab leg runs under Colab's versions (marker `versions`).
+VERSIONS_NOTEBOOK = "colab_quickstart.ipynb"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+            if item.path.name == VERSIONS_NOTEBOOK:
+                item.add_marker(pytest.mark.versions)
 
 
 @pytest.fixture(scope="session")

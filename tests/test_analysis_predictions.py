@@ -16,6 +16,8 @@ from tinylib.models import resnet
 from tinylib.train import TrainingData
 from tinylib.workdir import Workdir
 
+pytestmark = pytest.mark.backend
+
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory, synthetic_root):

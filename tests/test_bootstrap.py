@@ -4,7 +4,11 @@ Kaggle without touching their TensorFlow, Keras or numpy, with advice right for 
 import subprocess
 import sys
 
+import pytest
+
 from tinylib import course, doctor
+
+pytestmark = pytest.mark.versions
 
 
 def test_the_bootstrap_cell_is_four_lines_and_never_installs_the_ml_stack():

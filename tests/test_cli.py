@@ -7,6 +7,8 @@ import pytest
 
 from tinylib.cli import main
 
+pytestmark = pytest.mark.backend
+
 
 def _tinylib(*args, **env):
     return subprocess.run(
@@ -59,6 +61,7 @@ def test_bad_dataset_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.end_to_end
 def test_demo_end_to_end_in_quick_profile(tmp_path):
     """What `make demo` runs, shrunk by the quick profile: it must learn, not just run."""
     result = _tinylib(
@@ -76,6 +79,7 @@ def test_demo_end_to_end_in_quick_profile(tmp_path):
     assert len((workdir / "history.csv").read_text().splitlines()) == 1 + summary["epochs"]
 
 
+@pytest.mark.end_to_end
 def test_demo_on_the_real_sample(tmp_path, sample_root):
     import dataclasses
 

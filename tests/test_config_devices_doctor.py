@@ -4,6 +4,8 @@ import pytest
 from tinylib import config, doctor
 from tinylib.train import devices
 
+pytestmark = pytest.mark.versions
+
 
 def test_profile_defaults_to_full(monkeypatch):
     monkeypatch.delenv("TINYLIB_PROFILE", raising=False)

@@ -9,6 +9,9 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.end_to_end
 
 SCRIPT = textwrap.dedent(
     """

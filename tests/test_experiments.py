@@ -9,6 +9,8 @@ import pytest
 from tinylib.experiments import EXPERIMENTS, REFERENCE, Experiment, results_table, run_experiments
 from tinylib.train import Recipe, TrainingData, recipe
 
+pytestmark = [pytest.mark.backend, pytest.mark.end_to_end]
+
 CHOSEN = tuple(
     e for e in EXPERIMENTS if e.name in ("reference", "cyclical LR", "class weights", "2x wider", "test-time flip")
 )

@@ -14,6 +14,8 @@ from tinylib.data import decode
 from tinylib.export import export
 from tinylib.predict import load_export, predict_files
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 FORMATS = ("keras", "savedmodel", "tflite")
 
 

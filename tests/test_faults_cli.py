@@ -24,6 +24,8 @@ from tinylib.models import resnet10
 from tinylib.train import TrainingData, fit, recipe
 from tinylib.workdir import Workdir
 
+pytestmark = pytest.mark.backend
+
 ROOT = Path(__file__).resolve().parents[1]
 QUIET_ENV = {"TINYLIB_PROFILE": "quick", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
 

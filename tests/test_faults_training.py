@@ -22,6 +22,8 @@ from tinylib.train import TrainingData, TrainingDiverged, fit, recipe
 from tinylib.train.fitting import space_needed
 from tinylib.workdir import Workdir, WorkdirInUse
 
+pytestmark = pytest.mark.backend
+
 RECIPE = recipe("demo", epochs=2, batch_size=16)
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,6 +15,8 @@ from tinylib.models import resnet
 from tinylib.train import TrainingData, find_learning_rate, recipe
 from tinylib.train.lr_finder import MINIMUM, RULES, STEEPEST, exponential_ramp, suggest
 
+pytestmark = pytest.mark.backend
+
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory, synthetic_root):

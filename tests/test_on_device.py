@@ -12,6 +12,8 @@ from tinylib.train import TrainingData, fit, recipe
 from tinylib.train.on_device import AugmentingModel, choose
 from tinylib.workdir import Workdir
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
 
@@ -68,6 +70,7 @@ def test_auto_is_host_on_a_cpu_and_a_wrong_place_is_refused():
         choose("gpu", "flip_crop")
 
 
+@pytest.mark.end_to_end
 def test_fit_on_device_trains_resumes_and_saves_the_plain_model(tmp_path):
     images, labels = RNG.integers(0, 256, (96, 64, 64, 3), dtype=np.uint8), RNG.integers(0, 4, 96)
     data = TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"))

@@ -14,6 +14,8 @@ from tinylib.data import is_fresh, load_images, load_packed, pack, packed_datase
 from tinylib.data.packed import read_manifest
 from tinylib.data.py_dataset import PackedBatches
 
+pytestmark = pytest.mark.versions
+
 
 @pytest.fixture
 def dataset(tmp_path, synthetic_root):

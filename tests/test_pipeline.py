@@ -4,6 +4,8 @@ from PIL import Image
 
 from tinylib.data import load_images, load_split, make_dataset, read_layout
 
+pytestmark = pytest.mark.versions
+
 
 def test_tf_data_pipeline_batches(synthetic_root):
     info = read_layout(synthetic_root)

@@ -10,6 +10,8 @@ import pytest
 from tinylib.models import resnet
 from tinylib.train import RECIPES, TrainingData, fit, recipe
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 LOAD_WITHOUT_TINYLIB = """
 import sys
 import keras
@@ -28,6 +30,7 @@ def data():
     return TrainingData(images[:32], labels[:32], images[32:], labels[32:], ("a", "b", "c", "d"), source="random")
 
 
+@pytest.mark.end_to_end
 def test_checkpoints_of_every_recipe_load_with_plain_keras(tmp_path, data):
     paths = []
     for name in RECIPES:

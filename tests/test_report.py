@@ -14,6 +14,8 @@ from tinylib.cli import main
 from tinylib.models import resnet
 from tinylib.report import SECTIONS, write_report
 
+pytestmark = pytest.mark.backend
+
 VOID = {"meta", "img", "br", "hr", "link", "input"}
 
 
@@ -122,6 +124,7 @@ def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_pa
     assert "no trained model (best.keras or last.keras) in" in capsys.readouterr().err
 
 
+@pytest.mark.end_to_end
 def test_the_demo_writes_the_report_with_two_passes_over_val(tmp_path, synthetic_root, monkeypatch):
     """The demo predicts the val set twice in all (fit's final evaluation, plain and mirrored);
     the mistakes picture and the report reuse those predictions."""

@@ -7,7 +7,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tinylib.workdir import Workdir
+
+pytestmark = [pytest.mark.backend, pytest.mark.end_to_end]
 
 
 def test_sigkill_then_the_same_command_finishes_every_epoch_once(tmp_path):

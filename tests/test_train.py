@@ -17,6 +17,8 @@ from tinylib.train import (
 )
 from tinylib.workdir import Workdir
 
+pytestmark = pytest.mark.backend
+
 RECIPE = recipe("demo", epochs=3, batch_size=16)
 
 
@@ -33,6 +35,7 @@ def small_model():
     return resnet10(width=8, stem="imagenet", num_classes=4)
 
 
+@pytest.mark.versions
 def test_fit_writes_one_workdir(tmp_path, data):
     run = fit(small_model(), data, RECIPE, tmp_path / "run", verbose=0)
     names = {p.name for p in (tmp_path / "run").iterdir()}
@@ -75,12 +78,14 @@ def test_another_recipe_in_the_same_workdir_is_refused(tmp_path, data):
         fit(small_model(), data, RECIPE.replace(learning_rate=1.0), tmp_path / "run", verbose=0)
 
 
+@pytest.mark.versions
 def test_nan_loss_stops_with_likely_causes(tmp_path, data):
     exploding = RECIPE.replace(optimizer="sgd", learning_rate=1e12, weight_decay=0.0, epochs=4)
     with pytest.raises(TrainingDiverged, match="learning rate too high"):
         fit(small_model(), data, exploding, tmp_path / "run", verbose=0)
 
 
+@pytest.mark.versions
 def test_evaluation_sees_every_val_image_exactly_once(data):
     model = small_model()
     seen = []
@@ -99,6 +104,7 @@ def test_evaluation_sees_every_val_image_exactly_once(data):
     assert flipped["images"] == 24 and len(seen) == 24 + 48
 
 
+@pytest.mark.versions
 def test_recipe_refuses_bad_values():
     with pytest.raises(ValueError, match="optimizer"):
         Recipe(optimizer="adam9")
