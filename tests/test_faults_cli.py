@@ -39,7 +39,7 @@ def last_line(text: str) -> str:
     return text.strip().splitlines()[-1]
 
 
-def test_item7_the_same_train_command_twice_gives_the_same_history(tmp_path):
+def test_the_same_train_command_twice_gives_the_same_history(tmp_path):
     root = tmp_path / "set"
     sizes = ["--classes", "3", "--train-per-class", "16", "--val-per-class", "4", "--test-per-class", "1"]
     assert main(["data", "synthetic", str(root), *sizes]) == 0
@@ -56,7 +56,7 @@ def test_item7_the_same_train_command_twice_gives_the_same_history(tmp_path):
     assert histories[0] == histories[1]  # every column but `seconds`, as written, digit for digit
 
 
-def test_item9_a_class_without_training_images_is_refused(tmp_path, synthetic_root, capsys):
+def test_a_class_without_training_images_is_refused(tmp_path, synthetic_root, capsys):
     root = Path(shutil.copytree(synthetic_root, tmp_path / "set", ignore=shutil.ignore_patterns("packed*")))
     wnid = (root / "wnids.txt").read_text().split()[1]
     for image in (root / "train" / wnid / "images").iterdir():
@@ -74,7 +74,7 @@ def test_item9_a_class_without_training_images_is_refused(tmp_path, synthetic_ro
 
 
 @pytest.mark.parametrize("option", ["--epochs", "--batch-size", "--width"])
-def test_item9_zero_epochs_batch_size_or_width_exit_2_in_one_line(option, tmp_path, capsys):
+def test_zero_epochs_batch_size_or_width_exit_2_in_one_line(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", option, "0", "--workdir", str(tmp_path / "run")])
     assert exit_info.value.code == 2
@@ -85,7 +85,7 @@ def test_item9_zero_epochs_batch_size_or_width_exit_2_in_one_line(option, tmp_pa
 
 
 @pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS], ids=["EACCES", "EROFS"])
-def test_item15_read_only_workdir_gets_the_permission_advice(code, tmp_path, synthetic_root, monkeypatch, capsys):
+def test_read_only_workdir_gets_the_permission_advice(code, tmp_path, synthetic_root, monkeypatch, capsys):
     def refuse(self):
         raise OSError(code, os.strerror(code), str(self.path))
 
@@ -106,7 +106,7 @@ def _python(code: str, **env) -> subprocess.CompletedProcess:
                           env={**clean, **QUIET_ENV, **env})  # fmt: skip
 
 
-def test_item16_importing_tensorflow_before_tinylib_is_said_in_one_line():
+def test_importing_tensorflow_before_tinylib_is_said_in_one_line():
     late = _python("import tensorflow, os; import tinylib; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])")
     assert late.returncode == 0, late.stderr[-2000:]
     assert [line for line in late.stderr.splitlines() if "tinylib" in line] == [tinylib.LATE_IMPORT_WARNING]
@@ -116,7 +116,7 @@ def test_item16_importing_tensorflow_before_tinylib_is_said_in_one_line():
     assert (chosen.returncode, chosen.stderr, first.returncode, first.stderr) == (0, "", 0, "")
 
 
-def test_item18_evaluate_works_on_a_paused_run(tmp_path, synthetic_root, capsys):
+def test_evaluate_works_on_a_paused_run(tmp_path, synthetic_root, capsys):
     data = TrainingData.from_root(synthetic_root, progress=False)
     workdir = Workdir(tmp_path / "run")
     run = fit(small_model(), data, recipe("demo", epochs=3, batch_size=16), workdir, max_minutes=0, verbose=0)
@@ -138,7 +138,7 @@ def test_item18_evaluate_works_on_a_paused_run(tmp_path, synthetic_root, capsys)
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
-def test_item13_grad_cam_and_report_under_mixed_precision(policy, tmp_path, synthetic_root, capsys):
+def test_grad_cam_and_report_under_mixed_precision(policy, tmp_path, synthetic_root, capsys):
     keras.mixed_precision.set_global_policy(policy)
     try:
         mixed = small_model()
