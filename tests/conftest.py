@@ -1,8 +1,11 @@
-"""Shared fixtures: a tiny synthetic dataset, the real sample (skipped where absent)."""
+"""Shared fixtures and helpers, so that tests do not each build or train the same things: a tiny
+synthetic dataset, the real sample (skipped where absent), a tiny model, random training data and
+one tiny finished training run for the whole session."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -73,3 +76,53 @@ def real_root(tmp_path_factory, real_zip) -> Path:
     from tinylib.data import prepare
 
     return prepare(real_zip, tmp_path_factory.mktemp("real"), progress=False)
+
+
+def small_model(num_classes: int = 4, width: int = 8):
+    """A seeded (seed 0) ResNet-10, `width` channels in its first stage, 7x7 stem: the same
+    weights on every call. Input (64, 64, 3) float32 in [0, 1]; output (num_classes,) softmax."""
+    from tinylib.models import resnet10
+    from tinylib.train import devices
+
+    devices.seed_everything(0)
+    return resnet10(width=width, stem="imagenet", num_classes=num_classes)
+
+
+def random_data(train: int, val: int, seed: int = 0, labels: str = "random"):
+    """TrainingData of random uint8 images (64, 64, 3) and 4 classes ("a" to "d"): `train` then
+    `val` images drawn from one generator seeded `seed`, the labels after them, either random
+    ("random") or cycling 0, 1, 2, 3, ... ("cycle", every class equally often).
+    Raises ValueError for another `labels`."""
+    import numpy as np
+
+    from tinylib.train import TrainingData
+
+    rng = np.random.default_rng(seed)
+    count = train + val
+    images = rng.integers(0, 256, (count, 64, 64, 3), dtype=np.uint8)
+    if labels not in ("random", "cycle"):
+        raise ValueError(f"labels must be 'random' or 'cycle', got {labels!r}")
+    drawn = rng.integers(0, 4, count) if labels == "random" else np.arange(count) % 4
+    return TrainingData(images[:train], drawn[:train], images[train:], drawn[train:], ("a", "b", "c", "d"),
+                        source="random")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, synthetic_root) -> Path:
+    """One finished work folder for the whole session: `small_model()` trained by `fit` for 2
+    epochs of the demo recipe (batch 16) on a copy of the synthetic set (4 classes, 48 train /
+    20 val images; the copy is named tiny-synthetic and run.json names it). Tests only read it:
+    one that writes into a run folder copies it first (`copy_run`)."""
+    from tinylib.train import TrainingData, fit, recipe
+
+    base = tmp_path_factory.mktemp("trained-run")
+    root = shutil.copytree(synthetic_root, base / "tiny-synthetic")  # packing writes into the dataset
+    run = fit(small_model(), TrainingData.from_root(root, progress=False), recipe("demo", epochs=2, batch_size=16),
+              base / "run", verbose=0)  # fmt: skip
+    assert run["status"] == "complete", run
+    return base / "run"
+
+
+def copy_run(run: Path, destination: Path) -> Path:
+    """A copy of the work folder `run` at `destination` (which must not exist), for a test that writes into it."""
+    return Path(shutil.copytree(run, destination))

@@ -16,11 +16,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import small_model
 
 from tinylib.analysis import grad_cam
 from tinylib.cli import main
 from tinylib.inference import evaluate
-from tinylib.models import resnet10
 from tinylib.train import TrainingData, fit, recipe
 from tinylib.workdir import Workdir
 
@@ -32,11 +32,6 @@ QUIET_ENV = {"TINYLIB_PROFILE": "quick", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LO
 # (off in tinylib by default, it slows training; read by TensorFlow from this variable) makes the
 # digit-for-digit comparison below independent of thread scheduling.
 DETERMINISTIC_ENV = {"TF_DETERMINISTIC_OPS": "1", "PYTHONHASHSEED": "0"}
-
-
-def small_model():
-    keras.utils.set_random_seed(0)
-    return resnet10(width=8, stem="imagenet", num_classes=4)
 
 
 def last_line(text: str) -> str:

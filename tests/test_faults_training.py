@@ -14,11 +14,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import random_data, small_model
 
 from tinylib import files
 from tinylib.cli import main
-from tinylib.models import resnet10
-from tinylib.train import TrainingData, TrainingDiverged, fit, recipe
+from tinylib.train import TrainingDiverged, fit, recipe
 from tinylib.train.fitting import space_needed
 from tinylib.workdir import Workdir, WorkdirInUse
 
@@ -30,15 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (72, 64, 64, 3), dtype=np.uint8)
-    labels = np.arange(72) % 4
-    return TrainingData(images[:48], labels[:48], images[48:], labels[48:], ("a", "b", "c", "d"), source="random")
-
-
-def small_model():
-    keras.utils.set_random_seed(0)
-    return resnet10(width=8, stem="imagenet", num_classes=4)
+    return random_data(48, 24, labels="cycle")
 
 
 def weights_of(path: Path) -> list[np.ndarray]:

@@ -4,14 +4,13 @@ import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off be
 
 # isort: split
 import base64
-import json
 import shutil
 from html.parser import HTMLParser
 
 import pytest
+from conftest import copy_run
 
 from tinylib.cli import main
-from tinylib.models import resnet
 from tinylib.report import SECTIONS, write_report
 
 pytestmark = pytest.mark.backend
@@ -82,18 +81,9 @@ def external_references(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, synthetic_root):
-    """A work folder as `fit` leaves it, with an untrained model, on a copy of the synthetic set."""
-    root = shutil.copytree(synthetic_root, tmp_path_factory.mktemp("report") / "tiny-synthetic")
-    folder = tmp_path_factory.mktemp("run")
-    tinylib.train.devices.seed_everything(0)
-    resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
-    run = {"data": str(root), "status": "complete", "epochs_done": 2, "recipe": {"name": "demo", "epochs": 2}}
-    (folder / "run.json").write_text(json.dumps(run))
-    (folder / "history.csv").write_text(
-        "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.3,1.3,0.25,1.4\n1,0.4,1.2,0.3,1.3\n"
-    )
-    return folder
+def workdir(tmp_path_factory, trained_run):
+    """A copy of the session's trained run (2 epochs on tiny-synthetic, 4 classes): the report is written into it."""
+    return copy_run(trained_run, tmp_path_factory.mktemp("report") / "run")
 
 
 def test_report_has_every_section_embedded_pictures_and_valid_markup(workdir):

@@ -5,11 +5,10 @@ import json
 import keras
 import numpy as np
 import pytest
+from conftest import random_data, small_model
 
-from tinylib.models import resnet10
 from tinylib.train import (
     Recipe,
-    TrainingData,
     TrainingDiverged,
     evaluate,
     fit,
@@ -24,15 +23,7 @@ RECIPE = recipe("demo", epochs=3, batch_size=16)
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (72, 64, 64, 3), dtype=np.uint8)
-    labels = rng.integers(0, 4, 72)
-    return TrainingData(images[:48], labels[:48], images[48:], labels[48:], ("a", "b", "c", "d"), source="random")
-
-
-def small_model():
-    keras.utils.set_random_seed(0)
-    return resnet10(width=8, stem="imagenet", num_classes=4)
+    return random_data(48, 24)
 
 
 @pytest.mark.versions
@@ -116,12 +107,22 @@ def test_recipe_refuses_bad_values():
 
 
 def test_class_weight_reaches_the_loss(tmp_path, data):
-    """Per-sample losses are multiplied by their class's weight: the first epoch's mean loss
-    grows by about the mean weight of the training labels (same seed, same batches)."""
+    """Per-sample losses are multiplied by their class's weight. With the classifier zeroed (every
+    prediction uniform, every image's loss log 4) and a learning rate of 0 (it stays so), an epoch
+    that sees each training image once has a loss of exactly log 4 times the labels' mean weight."""
     weights = {0: 10.0, 1: 0.1, 2: 0.1, 3: 0.1}
-    run = fit(small_model(), data, RECIPE, tmp_path / "weighted", verbose=0, class_weight=weights)
+    frozen = RECIPE.replace(learning_rate=0.0, epochs=1)
+
+    def uniform():
+        model = small_model()
+        classifier = model.get_layer("classifier")
+        classifier.set_weights([np.zeros_like(w) for w in classifier.get_weights()])
+        return model
+
+    run = fit(uniform(), data, frozen, tmp_path / "weighted", verbose=0, class_weight=weights)
     assert run["class_weight"] == {"0": 10.0, "1": 0.1, "2": 0.1, "3": 0.1}
-    fit(small_model(), data, RECIPE, tmp_path / "plain", verbose=0)
+    fit(uniform(), data, frozen, tmp_path / "plain", verbose=0)
     weighted, plain = (float(Workdir(tmp_path / name).history()[0]["loss"]) for name in ("weighted", "plain"))
     mean_weight = np.mean([weights[int(label)] for label in data.train_labels])
-    assert 0.7 * mean_weight < weighted / plain < 1.3 * mean_weight
+    assert plain == pytest.approx(np.log(4), rel=1e-5)
+    assert weighted == pytest.approx(np.log(4) * mean_weight, rel=1e-5)
