@@ -113,14 +113,22 @@ def trained_run(tmp_path_factory, synthetic_root) -> Path:
     epochs of the demo recipe (batch 16) on a copy of the synthetic set (4 classes, 48 train /
     20 val images; the copy is named tiny-synthetic and run.json names it). Tests only read it:
     one that writes into a run folder copies it first (`copy_run`)."""
-    from tinylib.train import TrainingData, fit, recipe
+    from tinylib.train import TrainingData, fit
+    from tinylib.workdir import Workdir
 
     base = tmp_path_factory.mktemp("trained-run")
     root = shutil.copytree(synthetic_root, base / "tiny-synthetic")  # packing writes into the dataset
-    run = fit(small_model(), TrainingData.from_root(root, progress=False), recipe("demo", epochs=2, batch_size=16),
-              base / "run", verbose=0)  # fmt: skip
-    assert run["status"] == "complete", run
+    data = TrainingData.from_root(root, progress=False)
+    run = fit(small_model(), data, trained_run_recipe(), base / "run", verbose=0)
+    assert run["status"] == "complete" and Workdir(base / "run").run() == run, run
     return base / "run"
+
+
+def trained_run_recipe():
+    """The recipe `trained_run` was trained with: demo, 2 epochs, batch 16 (3 steps per epoch)."""
+    from tinylib.train import recipe
+
+    return recipe("demo", epochs=2, batch_size=16)
 
 
 def copy_run(run: Path, destination: Path) -> Path:
