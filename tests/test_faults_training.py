@@ -230,19 +230,22 @@ def test_disk_full_while_saving_keeps_the_earlier_files(tmp_path, data, monkeypa
     assert not [p.name for p in workdir.path.iterdir() if ".partial-" in p.name]
 
 
+# Holds the lock until the test ends it (its stdin closes or it is killed): not for a fixed time,
+# which a busy machine could outlast before the test has tried its second writer.
 HOLDER = """
-import sys, time
+import sys
 from tinylib.workdir import Workdir
 with Workdir(sys.argv[1]).lock():
     print("held", flush=True)
-    time.sleep(120)
+    sys.stdin.read()
 """
 
 
 def test_a_second_writer_of_one_workdir_is_refused_in_one_line(tmp_path, data, synthetic_root, capsys):
     workdir = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdout=subprocess.PIPE, text=True, env=env)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
     try:
         assert holder.stdout.readline() == "held\n"
         expected = (
@@ -258,6 +261,7 @@ def test_a_second_writer_of_one_workdir_is_refused_in_one_line(tmp_path, data, s
     finally:
         holder.kill()
         holder.wait()
+        holder.stdin.close()
     with Workdir(workdir).lock():  # the lock of a dead process is taken over
         assert (workdir / ".lock").read_text() == f"{os.getpid()}\n"
     with Workdir(workdir).lock(), pytest.raises(WorkdirInUse, match=f"in use by process {os.getpid()} "):
