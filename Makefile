@@ -16,31 +16,14 @@ EXTRAS_lab := [lab]
 CHECK_PYTHON := $(PYTHON) -c "import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v < (3, 14) else 'tinylib needs Python 3.10 to 3.13 (TensorFlow has no final wheels for %d.%d): run make PYTHON=python3.11 ...' % v)"
 # constraints/ci.txt is the CI environment (Python 3.11); other Pythons resolve their own versions.
 CONSTRAINTS := $(shell $(PYTHON) -c "import sys; print('-c constraints/ci.txt' if sys.version_info[:2] == (3, 11) else '')")
-# The Colab leg: the unit tests and the quickstart notebook under Colab's versions. Left to the
-# main leg (measured, about 20 of the leg's 35 minutes here): the long end-to-end runs, which test
-# orchestration rather than versions (demo, resume after kill, multi-worker, experiments, grading).
-COLAB_SKIP := --ignore=tests/test_resume.py --ignore=tests/test_distributed.py --ignore=tests/test_experiments.py \
-	--ignore=tests/test_course_grading.py --ignore=tests/test_faults_training.py \
-	--deselect=tests/test_portable_checkpoints.py::test_checkpoints_of_every_recipe_load_with_plain_keras \
-	--deselect=tests/test_folders.py::test_train_evaluate_report_export_and_predict_a_folder_from_the_command_line \
-	--deselect=tests/test_read_only_dataset.py::test_the_cli_trains_on_a_read_only_dataset \
-	--deselect=tests/test_cli.py::test_demo_end_to_end_in_quick_profile \
-	--deselect=tests/test_cli.py::test_demo_on_the_real_sample \
-	--deselect=tests/test_report.py::test_the_demo_writes_the_report_with_two_passes_over_val \
-	--deselect=tests/test_on_device.py::test_fit_on_device_trains_resumes_and_saves_the_plain_model \
-	--deselect=tests/test_train.py::test_class_weight_reaches_the_loss \
-	--deselect=tests/test_train.py::test_time_budget_pauses_then_the_same_call_finishes \
-	--deselect=tests/test_train.py::test_second_call_does_not_train_again \
-	--deselect=tests/test_train.py::test_another_recipe_in_the_same_workdir_is_refused \
-	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[resnet34_imagenet]" \
-	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[seed_net]" \
-	--deselect="tests/test_models_measure.py::test_keras_file_round_trip_in_safe_mode[plain18]" \
-	--deselect=tests/test_course.py::test_grade_command_exits_1_when_an_exercise_fails \
-	--deselect=tests/test_course.py::test_grade_runs_every_cell_and_reports_each_check
+# The Colab leg: the tests that depend on package versions (marker `versions`, chosen in the test
+# files; the quickstart notebook's cells in tests/conftest.py) under Colab's versions. Left to the
+# main leg: the long end-to-end runs (marker `end_to_end`), which test orchestration, not versions.
+COLAB_MARKERS := versions and not end_to_end
 # The notebook runs on a copy in .venv-colab/notebooks: its work folder (runs/ beside it) must not be
 # the main leg's, whose checkpoints a Keras older than the main leg's cannot load.
 COLAB_NOTEBOOK := $(COLAB_VENV)/notebooks/colab_quickstart.ipynb
-COLAB_TESTS := tests $(COLAB_NOTEBOOK) $(COLAB_SKIP)
+COLAB_TESTS := tests $(COLAB_NOTEBOOK) -m "$(COLAB_MARKERS)"
 
 .PHONY: install demo test test-main test-colab lab lint wheel refresh-constraints clean
 

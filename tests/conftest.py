@@ -1,8 +1,11 @@
-"""Shared fixtures: a tiny synthetic dataset, the real sample (skipped where absent)."""
+"""Shared fixtures and helpers, so that tests do not each build or train the same things: a tiny
+synthetic dataset, the real sample (skipped where absent), a tiny model, random training data and
+one tiny finished training run for the whole session."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +20,17 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as `import tinylib` sets 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "tiny-imagenet-sample"
+# The notebook whose cells the Colab leg runs under Colab's versions (marker `versions`).
+VERSIONS_NOTEBOOK = "colab_quickstart.ipynb"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+            if item.path.name == VERSIONS_NOTEBOOK:
+                item.add_marker(pytest.mark.versions)
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +76,61 @@ def real_root(tmp_path_factory, real_zip) -> Path:
     from tinylib.data import prepare
 
     return prepare(real_zip, tmp_path_factory.mktemp("real"), progress=False)
+
+
+def small_model(num_classes: int = 4, width: int = 8):
+    """A seeded (seed 0) ResNet-10, `width` channels in its first stage, 7x7 stem: the same
+    weights on every call. Input (64, 64, 3) float32 in [0, 1]; output (num_classes,) softmax."""
+    from tinylib.models import resnet10
+    from tinylib.train import devices
+
+    devices.seed_everything(0)
+    return resnet10(width=width, stem="imagenet", num_classes=num_classes)
+
+
+def random_data(train: int, val: int, seed: int = 0, labels: str = "random"):
+    """TrainingData of random uint8 images (64, 64, 3) and 4 classes ("a" to "d"): `train` then
+    `val` images drawn from one generator seeded `seed`, the labels after them, either random
+    ("random") or cycling 0, 1, 2, 3, ... ("cycle", every class equally often).
+    Raises ValueError for another `labels`."""
+    import numpy as np
+
+    from tinylib.train import TrainingData
+
+    rng = np.random.default_rng(seed)
+    count = train + val
+    images = rng.integers(0, 256, (count, 64, 64, 3), dtype=np.uint8)
+    if labels not in ("random", "cycle"):
+        raise ValueError(f"labels must be 'random' or 'cycle', got {labels!r}")
+    drawn = rng.integers(0, 4, count) if labels == "random" else np.arange(count) % 4
+    return TrainingData(images[:train], drawn[:train], images[train:], drawn[train:], ("a", "b", "c", "d"),
+                        source="random")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, synthetic_root) -> Path:
+    """One finished work folder for the whole session: `small_model()` trained by `fit` for 2
+    epochs of the demo recipe (batch 16) on a copy of the synthetic set (4 classes, 48 train /
+    20 val images; the copy is named tiny-synthetic and run.json names it). Tests only read it:
+    one that writes into a run folder copies it first (`copy_run`)."""
+    from tinylib.train import TrainingData, fit
+    from tinylib.workdir import Workdir
+
+    base = tmp_path_factory.mktemp("trained-run")
+    root = shutil.copytree(synthetic_root, base / "tiny-synthetic")  # packing writes into the dataset
+    data = TrainingData.from_root(root, progress=False)
+    run = fit(small_model(), data, trained_run_recipe(), base / "run", verbose=0)
+    assert run["status"] == "complete" and Workdir(base / "run").run() == run, run
+    return base / "run"
+
+
+def trained_run_recipe():
+    """The recipe `trained_run` was trained with: demo, 2 epochs, batch 16 (3 steps per epoch)."""
+    from tinylib.train import recipe
+
+    return recipe("demo", epochs=2, batch_size=16)
+
+
+def copy_run(run: Path, destination: Path) -> Path:
+    """A copy of the work folder `run` at `destination` (which must not exist), for a test that writes into it."""
+    return Path(shutil.copytree(run, destination))

@@ -12,6 +12,8 @@ from tinylib.analysis import confidently_wrong, top_k_accuracy
 from tinylib.inference import predict_probabilities
 from tinylib.models import resnet10
 
+pytestmark = pytest.mark.backend
+
 PROBABILITIES = np.array(
     [
         [0.7, 0.2, 0.1],  # right

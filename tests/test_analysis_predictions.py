@@ -3,35 +3,30 @@
 import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off before keras loads TensorFlow
 
 # isort: split
-import json
-import shutil
 
 import numpy as np
 import pytest
+from conftest import copy_run
 
 from tinylib import analysis
 from tinylib.data import read_layout
 from tinylib.inference import predict_probabilities
-from tinylib.models import resnet
 from tinylib.train import TrainingData
 from tinylib.workdir import Workdir
 
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory, synthetic_root):
-    """A copy of the shared synthetic dataset (4 classes, 48 train / 20 val), so the packed
-    cache built here never changes what other tests see."""
-    return shutil.copytree(synthetic_root, tmp_path_factory.mktemp("analysis") / "synthetic")
+pytestmark = pytest.mark.backend
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, dataset):
-    """A work folder as `fit` leaves it (best.keras, run.json naming the dataset), untrained."""
-    folder = tmp_path_factory.mktemp("workdir")
-    tinylib.train.devices.seed_everything(0)
-    resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
-    (folder / "run.json").write_text(json.dumps({"data": str(dataset), "model": "resnet10"}))
-    return folder
+def workdir(tmp_path_factory, trained_run):
+    """A copy of the session's trained run (best.keras, run.json naming its dataset)."""
+    return copy_run(trained_run, tmp_path_factory.mktemp("analysis") / "run")
+
+
+@pytest.fixture(scope="module")
+def dataset(workdir):
+    """The run's dataset: a copy of the shared synthetic set (4 classes, 48 train / 20 val)."""
+    return Workdir(workdir).dataset_root()
 
 
 def test_predictions_from_a_workdir_carry_files_boxes_and_names(workdir, dataset):

@@ -8,6 +8,8 @@ import pytest
 from tinylib.data import batches, load_images, read_layout
 from tinylib.data.augment import Augmenter, FlipCrop, check_preset, mixes_labels
 
+pytestmark = pytest.mark.versions
+
 RNG = np.random.default_rng(0)
 BATCH = RNG.integers(0, 256, (6, 64, 64, 3), dtype=np.uint8)
 

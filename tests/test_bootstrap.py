@@ -11,6 +11,8 @@ import pytest
 
 from tinylib import config, course, doctor
 
+pytestmark = pytest.mark.versions
+
 
 def test_the_bootstrap_cell_is_six_lines_and_never_installs_the_ml_stack():
     source = course.bootstrap_source()

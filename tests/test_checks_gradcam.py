@@ -6,6 +6,8 @@ import pytest
 from tinylib.checks import ExerciseError, check_grad_cam_core
 from tinylib.checks.gradcam import SHAPES, _proportional, case, mistakes, reference
 
+pytestmark = pytest.mark.backend
+
 
 def keras_io_style(feature_maps, gradients):
     """keras-io's grad_cam.py, for one image: pooled gradients, matrix product, ReLU / max."""

@@ -8,6 +8,8 @@ import pytest
 from tinylib.analysis import class_weights_from_errors
 from tinylib.checks import ExerciseError, check_class_weights, check_flip_average, check_label_smoothing
 
+pytestmark = pytest.mark.backend
+
 
 def smooth_labels(labels, num_classes, smoothing):
     return np.eye(num_classes)[labels] * (1 - smoothing) + smoothing / num_classes

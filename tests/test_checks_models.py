@@ -13,6 +13,8 @@ from tinylib.checks.models import (
 )
 from tinylib.models import bottleneck_block, residual_block
 
+pytestmark = pytest.mark.backend
+
 
 def _conv(x, filters, stride=1, kernel=3, bias=False):
     return layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=bias)(x)

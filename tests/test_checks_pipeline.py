@@ -8,6 +8,8 @@ tf = pytest.importorskip("tensorflow")
 from tinylib.checks import ExerciseError, check_tf_data_pipeline  # noqa: E402
 from tinylib.checks.pipeline import TRAIN_CASE, VAL_CASE, colours  # noqa: E402
 
+pytestmark = pytest.mark.versions
+
 
 def load(path, label, channels=3, scale=255.0):
     image = tf.io.decode_jpeg(tf.io.read_file(path), channels=channels)

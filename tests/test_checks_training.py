@@ -5,6 +5,8 @@ import pytest
 from tinylib.checks import ExerciseError
 from tinylib.checks.training import check_triangular, check_warmup_cosine
 
+pytestmark = pytest.mark.backend
+
 
 def reference(step, base_lr, max_lr, step_size):
     cycle = math.floor(1 + step / (2 * step_size))

@@ -1,4 +1,3 @@
-import json
 import os
 import subprocess
 import sys
@@ -6,6 +5,8 @@ import sys
 import pytest
 
 from tinylib.cli import main
+
+pytestmark = pytest.mark.backend
 
 
 def _tinylib(*args, **env):
@@ -59,23 +60,7 @@ def test_bad_dataset_is_one_clear_line(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_demo_end_to_end_in_quick_profile(tmp_path):
-    """What `make demo` runs, shrunk by the quick profile: it must learn, not just run."""
-    result = _tinylib(
-        "demo", "--workdir", str(tmp_path / "demo"), TINYLIB_PROFILE="quick", TINYLIB_DATA=str(tmp_path / "data")
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "val top-1" in result.stdout
-    workdir = tmp_path / "demo"
-    for name in ("history.csv", "curves.png", "mistakes.png", "best.keras", "last.keras", "run.json", "summary.json"):
-        assert (workdir / name).is_file(), name
-    summary = json.loads((workdir / "summary.json").read_text())
-    assert summary["classes"] == 10 and summary["val_images"] == 200
-    assert summary["val_top1"] >= 4 * summary["chance"]  # 10 classes: >= 40 %
-    assert summary["val_top5"] >= summary["val_top1"]
-    assert len((workdir / "history.csv").read_text().splitlines()) == 1 + summary["epochs"]
-
-
+@pytest.mark.end_to_end
 def test_demo_on_the_real_sample(tmp_path, sample_root):
     import dataclasses
 

@@ -5,6 +5,8 @@ from tinylib import config, doctor
 from tinylib.train import devices
 from tinylib.workdir import Workdir
 
+pytestmark = pytest.mark.versions
+
 
 def test_profile_defaults_to_full(monkeypatch):
     monkeypatch.delenv("TINYLIB_PROFILE", raising=False)

@@ -128,6 +128,7 @@ def learner_notebook(tmp_path_factory):
     return path
 
 
+@pytest.mark.end_to_end
 def test_grade_runs_every_cell_and_reports_each_check(learner_notebook):
     before = learner_notebook.read_bytes()
     grades = course.grade(learner_notebook, timeout=120)
@@ -140,6 +141,7 @@ def test_grade_runs_every_cell_and_reports_each_check(learner_notebook):
     assert learner_notebook.read_bytes() == before  # the learner's file is never changed
 
 
+@pytest.mark.end_to_end
 def test_grade_command_exits_1_when_an_exercise_fails(learner_notebook):
     done = subprocess.run(
         [sys.executable, "-m", "tinylib", "course", "grade", str(learner_notebook), "--timeout", "120"],

@@ -1,8 +1,11 @@
 """Grading on a copy in its own folder; a broken or endless notebook fails with one line, the others are graded."""
 
 import nbformat
+import pytest
 
 from tinylib import cli, course
+
+pytestmark = pytest.mark.end_to_end
 
 # A stand-in checker, so these notebooks need no TensorFlow: it prints a "✓" line like tinylib.checks.
 CHECKER = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import errno
 import os
+import select
 import shutil
 import signal
 import socket
@@ -209,13 +210,13 @@ def test_a_killed_pack_leaves_nothing_after_the_next_run(dataset):
         """
     )
     process = subprocess.Popen([sys.executable, "-c", script], env=_child_env())
-    deadline = time.monotonic() + 300  # generous: a busy machine starts Python slowly
-    while not list(dataset.glob(".packed.partial-*/train_images.npy")) and time.monotonic() < deadline:
+    # The event: the pack's first array file appears (or the pack ended, which the assertion reports).
+    while not list(dataset.glob(".packed.partial-*/train_images.npy")) and process.poll() is None:
         time.sleep(0.05)
     started = list(dataset.glob(".packed.partial-*/train_images.npy"))
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert started, "the pack never started writing within 300 s"
+    assert started, "the pack ended before it started writing"
     assert len(_leftovers(dataset)) == 1 and not (dataset / "packed").exists()  # what kill -9 leaves
     assert pack(dataset, progress=False) == dataset / "packed"
     assert _leftovers(dataset) == []
@@ -226,7 +227,7 @@ def test_a_killed_pack_leaves_nothing_after_the_next_run(dataset):
 
 
 def test_leftovers_of_live_processes_are_kept(tmp_path):
-    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])  # killed below
     try:
         mine = tmp_path / f".packed.partial-{_host()}-{live.pid}-aaaa1111"  # another worker packing right now
         dead = tmp_path / f".packed.partial-{_host()}-{_dead_pid()}-bbbb2222"
@@ -254,6 +255,27 @@ def _gone(pid: int) -> bool:
         return True
 
 
+def _exit_events(pids: list[int]) -> list[int]:
+    """A pidfd per process still running: readable once that process has exited (Linux 5.3)."""
+    events = []
+    for pid in pids:
+        try:
+            events.append(os.pidfd_open(pid))
+        except ProcessLookupError:  # already gone
+            pass
+    return events
+
+
+def _wait_for_all(events: list[int]) -> None:
+    """Block until every pidfd in `events` is readable (its process exited), then close them."""
+    waiting = list(events)
+    while waiting:
+        ready, _, _ = select.select(waiting, [], [])
+        waiting = [event for event in waiting if event not in ready]
+    for event in events:
+        os.close(event)
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -267,7 +289,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="reads /proc and waits on pidfds (Linux)")
 def test_synthetic_workers_die_with_their_parent(tmp_path):
     root = tmp_path / "synthetic"
     script = textwrap.dedent(
@@ -284,16 +306,15 @@ def test_synthetic_workers_die_with_their_parent(tmp_path):
         """
     )
     process = subprocess.Popen([sys.executable, "-c", script], env=_child_env())
-    deadline = time.monotonic() + 60
-    while len(list(tmp_path.glob(".synthetic.partial-*/train/*/images/*.JPEG"))) < 10 and time.monotonic() < deadline:
+    while len(list(tmp_path.glob(".synthetic.partial-*/train/*/images/*.JPEG"))) < 10 and process.poll() is None:
         time.sleep(0.05)
+    assert process.poll() is None, "the dataset was finished before its parent could be killed"
     workers = _children(process.pid)
     assert len(workers) >= 2
+    watched = _exit_events(workers)  # before the kill: a pid reused later cannot be mistaken for a worker
     process.send_signal(signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 5
-    while not all(map(_gone, workers)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_for_all(watched)  # an event per worker, no deadline: a worker that outlived its parent hangs here
     assert all(map(_gone, workers)), "worker processes outlived their parent"
     assert len(_leftovers(tmp_path)) == 1
     small = dict(num_classes=2, train_per_class=3, val_per_class=1, test_per_class=1, workers=1, progress=False)

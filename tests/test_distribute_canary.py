@@ -6,6 +6,8 @@ import pytest
 
 from tinylib.train import distribute
 
+pytestmark = pytest.mark.versions
+
 
 def test_every_private_keras_name_is_still_there():
     assert distribute.private_api_problems() == [], f"Keras {keras.__version__} moved private API"

@@ -5,9 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import random_data
 
 from tinylib.experiments import EXPERIMENTS, REFERENCE, Experiment, results_table, run_experiments
-from tinylib.train import Recipe, TrainingData, recipe
+from tinylib.train import Recipe, recipe
+
+pytestmark = [pytest.mark.backend, pytest.mark.end_to_end]
 
 CHOSEN = tuple(
     e for e in EXPERIMENTS if e.name in ("reference", "cyclical LR", "class weights", "2x wider", "test-time flip")
@@ -18,10 +21,7 @@ SIZE = dict(depth=10, width=4, stem="imagenet")
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, (80, 64, 64, 3), dtype=np.uint8)
-    labels = np.tile(np.arange(4), 20)
-    return TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"), source="random")
+    return random_data(64, 16, seed=1, labels="cycle")
 
 
 @pytest.fixture(scope="module")

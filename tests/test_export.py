@@ -7,38 +7,26 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import copy_run
 from PIL import Image
 
 from tinylib.cli import main
 from tinylib.data import decode
 from tinylib.export import export
 from tinylib.predict import load_export, predict_files
+from tinylib.workdir import Workdir
+
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
 
 FORMATS = ("keras", "savedmodel", "tflite")
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A 4-class synthetic dataset and a tiny ResNet trained on it for one epoch."""
-    from tinylib.data import make_synthetic
-    from tinylib.models import resnet10
-    from tinylib.train import fit, recipe
-
-    base = tmp_path_factory.mktemp("export")
-    root = make_synthetic(
-        base / "data",
-        num_classes=4,
-        train_per_class=8,
-        val_per_class=6,
-        test_per_class=1,
-        seed=3,
-        workers=1,
-        progress=False,
-    )
-    workdir = base / "run"
-    model = resnet10(width=8, stem="imagenet", num_classes=4)
-    fit(model, root, recipe("demo", epochs=1, batch_size=16), workdir, verbose=0)
-    return root, workdir
+def trained(tmp_path_factory, trained_run):
+    """(dataset root, work folder): a copy of the session's trained run (4 classes, 20 val
+    images), as exports are written into the work folder."""
+    workdir = copy_run(trained_run, tmp_path_factory.mktemp("export") / "run")
+    return Workdir(workdir).dataset_root(), workdir
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +56,7 @@ def test_export_matches_the_original_and_carries_the_names(format, exports, val)
     assert folder.name == format and folder.parent.name == "export"
     predictor = load_export(folder)
     probabilities = predictor.predict(images)
-    assert probabilities.shape == (24, 4) and probabilities.dtype == np.float32
+    assert probabilities.shape == (20, 4) and probabilities.dtype == np.float32
     np.testing.assert_array_equal(probabilities.argmax(axis=1), original.argmax(axis=1))
     np.testing.assert_allclose(probabilities, original, atol=1e-4)
     assert (folder / "labels.txt").read_text().splitlines() == list(info.names)
@@ -162,8 +150,7 @@ def test_names_need_the_dataset_or_data(trained, tmp_path, val):
     moved = tmp_path / "run"
     moved.mkdir()
     shutil.copy(workdir / "best.keras", moved)
-    run = json.loads((workdir / "run.json").read_text())
-    (moved / "run.json").write_text(json.dumps({**run, "data": str(tmp_path / "deleted-dataset")}))
+    Workdir(moved).write_run({**Workdir(workdir).run(), "data": str(tmp_path / "deleted-dataset")})
     with pytest.raises(FileNotFoundError, match="is gone.*--data ROOT"):
         export(moved, "keras")
     folder = export(moved, "keras", data=root)

@@ -14,13 +14,15 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import random_data, small_model
 
 from tinylib import files
 from tinylib.cli import main
-from tinylib.models import resnet10
-from tinylib.train import TrainingData, TrainingDiverged, fit, recipe
+from tinylib.train import TrainingDiverged, fit, recipe
 from tinylib.train.fitting import space_needed
 from tinylib.workdir import Workdir, WorkdirInUse
+
+pytestmark = pytest.mark.backend
 
 RECIPE = recipe("demo", epochs=2, batch_size=16)
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,15 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (72, 64, 64, 3), dtype=np.uint8)
-    labels = np.arange(72) % 4
-    return TrainingData(images[:48], labels[:48], images[48:], labels[48:], ("a", "b", "c", "d"), source="random")
-
-
-def small_model():
-    keras.utils.set_random_seed(0)
-    return resnet10(width=8, stem="imagenet", num_classes=4)
+    return random_data(48, 24, labels="cycle")
 
 
 def weights_of(path: Path) -> list[np.ndarray]:
@@ -64,7 +58,7 @@ class NaNAtEpoch(keras.callbacks.Callback):
         self.ends[epoch] = self.model.get_weights()
 
 
-def test_item2_nan_at_epoch_3_keeps_the_finite_weights_and_says_where(tmp_path, data):
+def test_nan_at_epoch_3_keeps_the_finite_weights_and_says_where(tmp_path, data):
     workdir = Workdir(tmp_path / "run")
     nan = NaNAtEpoch(2)
     with pytest.raises(TrainingDiverged) as diverged:
@@ -82,7 +76,7 @@ def test_item2_nan_at_epoch_3_keeps_the_finite_weights_and_says_where(tmp_path, 
     assert json.loads((workdir.backup_dir / "training_metadata.json").read_text())["epoch"] == 2  # resumes at epoch 3
 
 
-def test_item2_export_and_predict_refuse_nan_weights_in_one_line(tmp_path, synthetic_root, capsys):
+def test_export_and_predict_refuse_nan_weights_in_one_line(tmp_path, synthetic_root, capsys):
     workdir = Workdir(tmp_path / "diverged").create()
     model = small_model()
     model.set_weights([np.full(w.shape, np.nan, w.dtype) if i == 0 else w for i, w in enumerate(model.get_weights())])
@@ -117,7 +111,7 @@ def earlier_models(workdir: Workdir) -> dict[str, bytes]:
     return {name: (workdir / name).read_bytes() for name in ("best.keras", "last.keras")}
 
 
-def test_item1_ctrl_c_while_saving_keeps_the_previous_best_keras(tmp_path, data, monkeypatch):
+def test_ctrl_c_while_saving_keeps_the_previous_best_keras(tmp_path, data, monkeypatch):
     workdir = Workdir(tmp_path / "run")
     before = earlier_models(workdir)
     monkeypatch.setattr(keras.Model, "save", interrupted_save(1000, KeyboardInterrupt()))
@@ -129,7 +123,7 @@ def test_item1_ctrl_c_while_saving_keeps_the_previous_best_keras(tmp_path, data,
 
 
 @pytest.mark.parametrize("name", ["history.csv", "run.json"])
-def test_item1_ctrl_c_while_writing_records_keeps_the_previous_file(tmp_path, monkeypatch, name):
+def test_ctrl_c_while_writing_records_keeps_the_previous_file(tmp_path, monkeypatch, name):
     workdir = Workdir(tmp_path).create()
     workdir.write_history([{"epoch": 0, "loss": 1.5}])
     workdir.write_run({"status": "paused", "epochs_done": 1})
@@ -147,7 +141,7 @@ def test_item1_ctrl_c_while_writing_records_keeps_the_previous_file(tmp_path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "run.json"]
 
 
-def test_item1_files_half_written_by_a_killed_process_are_removed(tmp_path):
+def test_files_half_written_by_a_killed_process_are_removed(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     workdir = Workdir(tmp_path).create()
@@ -169,7 +163,7 @@ def test_item1_files_half_written_by_a_killed_process_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, "backup", "best.keras"])
 
 
-def test_item1_every_file_outside_the_data_layer_is_written_through_files():
+def test_every_file_outside_the_data_layer_is_written_through_files():
     """A call that writes a file by hand (write_text, write_bytes, savefig, save, savez, open for
     writing) must write into a temporary path of files.atomic_file or a folder being built by
     files.atomic_folder (named partial, metadata or weights), or into memory (buffer)."""
@@ -201,7 +195,7 @@ def test_item1_every_file_outside_the_data_layer_is_written_through_files():
     assert offenders == []
 
 
-def test_item4_too_little_free_space_is_refused_before_training(tmp_path, data, monkeypatch, synthetic_root, capsys):
+def test_too_little_free_space_is_refused_before_training(tmp_path, data, monkeypatch, synthetic_root, capsys):
     import shutil
 
     from tinylib.data import pack
@@ -225,7 +219,7 @@ def test_item4_too_little_free_space_is_refused_before_training(tmp_path, data, 
     assert err.splitlines()[-1].startswith(f"tinylib: error: not enough free space in {tmp_path / 'cli'} for the")
 
 
-def test_item4_disk_full_while_saving_keeps_the_earlier_files(tmp_path, data, monkeypatch):
+def test_disk_full_while_saving_keeps_the_earlier_files(tmp_path, data, monkeypatch):
     workdir = Workdir(tmp_path / "run")
     before = earlier_models(workdir)
     full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -236,19 +230,22 @@ def test_item4_disk_full_while_saving_keeps_the_earlier_files(tmp_path, data, mo
     assert not [p.name for p in workdir.path.iterdir() if ".partial-" in p.name]
 
 
+# Holds the lock until the test ends it (its stdin closes or it is killed): not for a fixed time,
+# which a busy machine could outlast before the test has tried its second writer.
 HOLDER = """
-import sys, time
+import sys
 from tinylib.workdir import Workdir
 with Workdir(sys.argv[1]).lock():
     print("held", flush=True)
-    time.sleep(120)
+    sys.stdin.read()
 """
 
 
-def test_item14_a_second_writer_of_one_workdir_is_refused_in_one_line(tmp_path, data, synthetic_root, capsys):
+def test_a_second_writer_of_one_workdir_is_refused_in_one_line(tmp_path, data, synthetic_root, capsys):
     workdir = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdout=subprocess.PIPE, text=True, env=env)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workdir)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
     try:
         assert holder.stdout.readline() == "held\n"
         expected = (
@@ -264,6 +261,7 @@ def test_item14_a_second_writer_of_one_workdir_is_refused_in_one_line(tmp_path, 
     finally:
         holder.kill()
         holder.wait()
+        holder.stdin.close()
     with Workdir(workdir).lock():  # the lock of a dead process is taken over
         assert (workdir / ".lock").read_text() == f"{os.getpid()}\n"
     with Workdir(workdir).lock(), pytest.raises(WorkdirInUse, match=f"in use by process {os.getpid()} "):

@@ -14,6 +14,8 @@ from tinylib.data import LayoutError, decode, folder_from_layout, read_folder_la
 from tinylib.data.arrays import TrainingData
 from tinylib.data.packed import pack_folder
 
+pytestmark = pytest.mark.backend
+
 
 def _image(path, colour, size=(16, 12)):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +120,7 @@ def test_folder_from_layout_writes_every_kind_of_file(synthetic_root, tmp_path):
     assert len(read_layout(split).val_files) == len(read_layout(synthetic_root).val_files)
 
 
+@pytest.mark.end_to_end
 def test_train_evaluate_report_export_and_predict_a_folder_from_the_command_line(tmp_path, capsys):
     root = tmp_path / "photos"
     _tree(root, {"cat": 8, "dog": 8})

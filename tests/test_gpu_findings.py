@@ -2,10 +2,13 @@
 
 import keras
 import numpy as np
+import pytest
 
 from tinylib.data import batches
 from tinylib.train import fitting, recipe
 from tinylib.workdir import Workdir
+
+pytestmark = pytest.mark.backend
 
 
 def test_training_batches_on_jax_and_pytorch_have_exactly_steps_per_epoch():

@@ -10,6 +10,8 @@ from PIL import Image
 
 from tinylib.data import ImageDecodeError, decode, load_images
 
+pytestmark = pytest.mark.versions
+
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 
 

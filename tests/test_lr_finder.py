@@ -8,12 +8,14 @@ import shutil
 import keras
 import numpy as np
 import pytest
+from conftest import small_model
 
 from tinylib import plots
 from tinylib.cli import main
-from tinylib.models import resnet
 from tinylib.train import TrainingData, find_learning_rate, recipe
 from tinylib.train.lr_finder import MINIMUM, RULES, STEEPEST, exponential_ramp, suggest
+
+pytestmark = pytest.mark.backend
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +29,8 @@ def data(root):
     return TrainingData.from_root(root, progress=False)
 
 
-def small_model(num_classes: int = 4) -> keras.Model:
-    tinylib.train.devices.seed_everything(0)
-    return resnet(depth=10, width=4, stem="imagenet", num_classes=num_classes)
-
-
 def test_the_model_its_optimiser_and_its_state_are_unchanged_and_the_suggestion_is_inside_the_ramp(data):
-    model = small_model()
+    model = small_model(width=4)
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy")
     model.train_on_batch(data.train_images[:8] / 255, keras.utils.to_categorical(data.train_labels[:8], 4))
     optimizer = model.optimizer
@@ -60,7 +57,8 @@ def test_the_model_its_optimiser_and_its_state_are_unchanged_and_the_suggestion_
 @pytest.fixture(scope="module")
 def diverged(data):
     """A ramp to a huge rate."""
-    return find_learning_rate(small_model(), data, recipe("baseline", batch_size=16), start=1e-3, end=1e7, steps=200)
+    ramp = dict(start=1e-3, end=1e7, steps=200)
+    return find_learning_rate(small_model(width=4), data, recipe("baseline", batch_size=16), **ramp)
 
 
 def test_a_ramp_to_a_huge_rate_stops_early_at_the_divergence(diverged):
@@ -73,11 +71,11 @@ def test_a_ramp_to_a_huge_rate_stops_early_at_the_divergence(diverged):
 
 def test_an_optimizer_can_replace_the_recipe_and_is_not_touched(data):
     given = keras.optimizers.AdamW(1e-3, weight_decay=1e-4)
-    result = find_learning_rate(small_model(), data, given, steps=12, batch_size=16, rule=STEEPEST)
+    result = find_learning_rate(small_model(width=4), data, given, steps=12, batch_size=16, rule=STEEPEST)
     assert float(given.learning_rate) == pytest.approx(1e-3) and int(keras.ops.convert_to_numpy(given.iterations)) == 0
     assert result.suggestion == result.suggestions[STEEPEST] and len(result.rates) <= 12
     with pytest.raises(ValueError, match="rule must be one of"):
-        find_learning_rate(small_model(), data, given, rule="valley")
+        find_learning_rate(small_model(width=4), data, given, rule="valley")
 
 
 def test_suggest_follows_the_named_rules_on_a_known_curve():

@@ -9,6 +9,8 @@ import pytest
 
 from tinylib.models import residual_block, resnet, resnet10, resnet18, resnet34
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 
 def _block_params(inputs, outputs, stride):
     params = 9 * inputs * outputs + 4 * outputs + 9 * outputs * outputs + 4 * outputs

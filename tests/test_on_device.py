@@ -5,12 +5,15 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+from conftest import random_data
 
 from tinylib.data.augment import Augmenter
 from tinylib.models import resnet10
-from tinylib.train import TrainingData, devices, fit, recipe
+from tinylib.train import devices, fit, recipe
 from tinylib.train.on_device import AugmentingModel
 from tinylib.workdir import Workdir
+
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8)
@@ -69,9 +72,9 @@ def test_auto_is_host_on_a_cpu_and_a_wrong_place_is_refused():
         devices.augment_place("gpu")
 
 
+@pytest.mark.end_to_end
 def test_fit_on_device_trains_resumes_and_saves_the_plain_model(tmp_path):
-    images, labels = RNG.integers(0, 256, (96, 64, 64, 3), dtype=np.uint8), RNG.integers(0, 4, 96)
-    data = TrainingData(images[:64], labels[:64], images[64:], labels[64:], ("a", "b", "c", "d"))
+    data = random_data(64, 32)
     plan = recipe("demo", epochs=2, batch_size=16).replace(augment="strong")
     model = resnet10(width=8, stem="imagenet", num_classes=4)
     before = [w.copy() for w in model.get_weights()]

@@ -13,6 +13,8 @@ import pytest
 from tinylib.data import batches, is_fresh, load_images, load_packed, pack, read_layout
 from tinylib.data.packed import read_manifest
 
+pytestmark = pytest.mark.versions
+
 
 @pytest.fixture
 def dataset(tmp_path, synthetic_root):

@@ -4,6 +4,8 @@ from PIL import Image
 
 from tinylib.data import batches, load_images, load_split, read_layout
 
+pytestmark = pytest.mark.versions
+
 
 def test_tf_data_pipeline_batches(synthetic_root):
     info = read_layout(synthetic_root)

@@ -12,6 +12,8 @@ import pytest
 
 from tinylib import doctor
 
+pytestmark = pytest.mark.versions
+
 ROOT = Path(__file__).resolve().parents[1]
 LEG = os.environ.get("TINYLIB_TEST_LEG")  # set by the Makefile: main or colab
 

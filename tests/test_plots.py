@@ -1,9 +1,12 @@
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from tinylib import plots
 from tinylib.workdir import Workdir
+
+pytestmark = pytest.mark.versions
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (5, 64, 64, 3), dtype=np.uint8)
 

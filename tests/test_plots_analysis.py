@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 from tinylib import plots
 from tinylib.analysis import Predictions, reliability_table
 
+pytestmark = pytest.mark.versions
+
 RNG = np.random.default_rng(3)
 IMAGES = RNG.integers(0, 256, (6, 64, 64, 3), dtype=np.uint8)
 NAMES = ("cat", "dog", "fox")

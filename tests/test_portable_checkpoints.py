@@ -6,9 +6,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import random_data
 
 from tinylib.models import resnet
-from tinylib.train import RECIPES, TrainingData, fit, recipe
+from tinylib.train import RECIPES, fit, recipe
+
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
 
 LOAD_WITHOUT_TINYLIB = """
 import sys
@@ -22,12 +25,10 @@ assert "tinylib" not in sys.modules, "tinylib was imported"
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, (40, 64, 64, 3), dtype=np.uint8)
-    labels = np.arange(40) % 4
-    return TrainingData(images[:32], labels[:32], images[32:], labels[32:], ("a", "b", "c", "d"), source="random")
+    return random_data(32, 8, seed=1, labels="cycle")
 
 
+@pytest.mark.end_to_end
 def test_checkpoints_of_every_recipe_load_with_plain_keras(tmp_path, data):
     paths = []
     for name in RECIPES:

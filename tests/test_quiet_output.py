@@ -11,6 +11,8 @@ import pytest
 from tinylib import plots, train
 from tinylib.cli import main
 
+pytestmark = pytest.mark.backend
+
 
 @pytest.mark.parametrize(("terminal", "expected"), [(False, 2), (True, "auto")])
 def test_train_verbosity_follows_the_terminal(terminal, expected, synthetic_root, tmp_path, monkeypatch):

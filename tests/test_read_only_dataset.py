@@ -10,6 +10,8 @@ from tinylib.cli import main
 from tinylib.data import packed
 from tinylib.data.arrays import TrainingData
 
+pytestmark = pytest.mark.backend
+
 
 @pytest.fixture
 def read_only(tmp_path, synthetic_root, monkeypatch):
@@ -31,6 +33,7 @@ def test_a_read_only_dataset_is_packed_into_the_data_cache(read_only, tmp_path):
     assert packed.is_fresh(read_only, folder)
 
 
+@pytest.mark.end_to_end
 def test_the_cli_trains_on_a_read_only_dataset(read_only, tmp_path, capsys):
     workdir = tmp_path / "run"
     command = ["train", "--data", str(read_only), "--model", "resnet10", "--width", "8", "--recipe", "demo",

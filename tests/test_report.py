@@ -5,14 +5,18 @@ import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off be
 # isort: split
 import base64
 import json
-import shutil
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
+from conftest import copy_run
 
 from tinylib.cli import main
-from tinylib.models import resnet
 from tinylib.report import SECTIONS, write_report
+
+pytestmark = pytest.mark.backend
 
 VOID = {"meta", "img", "br", "hr", "link", "input"}
 
@@ -80,18 +84,9 @@ def external_references(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory, synthetic_root):
-    """A work folder as `fit` leaves it, with an untrained model, on a copy of the synthetic set."""
-    root = shutil.copytree(synthetic_root, tmp_path_factory.mktemp("report") / "tiny-synthetic")
-    folder = tmp_path_factory.mktemp("run")
-    tinylib.train.devices.seed_everything(0)
-    resnet(depth=10, width=8, stem="imagenet", num_classes=4).save(folder / "best.keras")
-    run = {"data": str(root), "status": "complete", "epochs_done": 2, "recipe": {"name": "demo", "epochs": 2}}
-    (folder / "run.json").write_text(json.dumps(run))
-    (folder / "history.csv").write_text(
-        "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.3,1.3,0.25,1.4\n1,0.4,1.2,0.3,1.3\n"
-    )
-    return folder
+def workdir(tmp_path_factory, trained_run):
+    """A copy of the session's trained run (2 epochs on tiny-synthetic, 4 classes): the report is written into it."""
+    return copy_run(trained_run, tmp_path_factory.mktemp("report") / "run")
 
 
 def test_report_has_every_section_embedded_pictures_and_valid_markup(workdir):
@@ -123,28 +118,46 @@ def test_cli_report_writes_where_asked_and_explains_a_bad_folder(workdir, tmp_pa
     assert "no trained model (best.keras or last.keras) in" in capsys.readouterr().err
 
 
-def test_the_demo_writes_the_report_with_two_passes_over_val(tmp_path, synthetic_root, monkeypatch):
-    """The demo predicts the val set twice in all (fit's final evaluation, plain and mirrored);
-    the mistakes picture and the report reuse those predictions."""
-    import dataclasses
+# `tinylib demo`, with each row predicted counted (written to argv[1] as JSON at the end).
+COUNTING_DEMO = """
+import json, sys
+import tinylib
+import keras
+rows = []
+original = keras.Model.predict_on_batch
+def counting(self, batch):
+    rows.append(len(batch))
+    return original(self, batch)
+keras.Model.predict_on_batch = counting
+from tinylib.cli import main
+code = main(sys.argv[2:])
+open(sys.argv[1], "w").write(json.dumps(sum(rows)))
+raise SystemExit(code)
+"""
 
-    import keras
 
-    from tinylib import config
-    from tinylib.demo import run_demo
-
-    predicted_rows = []
-    original = keras.Model.predict_on_batch
-
-    def counting(self, batch):
-        predicted_rows.append(len(batch))
-        return original(self, batch)
-
-    monkeypatch.setattr(keras.Model, "predict_on_batch", counting)
-    root = shutil.copytree(synthetic_root, tmp_path / "data")  # the demo packs it: keep the shared copy untouched
-    profile = dataclasses.replace(config.profile("quick"), demo_width=8, demo_epochs=1, demo_batch_size=16)
-    summary = run_demo(tmp_path / "demo", data_root=root, profile=profile, verbose=0)
-    assert sum(predicted_rows) == 2 * summary["val_images"]
+@pytest.mark.end_to_end
+def test_the_demo_learns_and_writes_every_file_and_the_report_with_two_passes_over_val(tmp_path):
+    """What `make demo` runs, shrunk by the quick profile (trained once in the suite): it must
+    learn, not just run. Under TensorFlow's op determinism the seeded run repeats digit for digit,
+    so its top-1 is one fixed number per machine and versions, not a draw. It predicts the val set
+    twice in all (fit's final evaluation, plain and mirrored); the mistakes picture and the report
+    reuse those predictions."""
+    workdir, counted = tmp_path / "demo", tmp_path / "predicted-rows.json"
+    env = {**os.environ, "TINYLIB_PROFILE": "quick", "TINYLIB_DATA": str(tmp_path / "data")}
+    env["TF_DETERMINISTIC_OPS"] = "1"
+    result = subprocess.run([sys.executable, "-c", COUNTING_DEMO, str(counted), "demo", "--workdir", str(workdir)],
+                            capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "val top-1" in result.stdout
+    for name in ("history.csv", "curves.png", "mistakes.png", "best.keras", "last.keras", "run.json", "summary.json"):
+        assert (workdir / name).is_file(), name
+    summary = json.loads((workdir / "summary.json").read_text())
+    assert summary["classes"] == 10 and summary["val_images"] == 200
+    assert summary["val_top1"] >= 4 * summary["chance"]  # 10 classes: >= 40 %
+    assert summary["val_top5"] >= summary["val_top1"]
+    assert len((workdir / "history.csv").read_text().splitlines()) == 1 + summary["epochs"]
+    assert json.loads(counted.read_text()) == 2 * summary["val_images"]
     assert "report.html" in summary["files"]
-    page = parse(tmp_path / "demo" / "report.html")
+    page = parse(workdir / "report.html")
     assert page.errors == [] and page.sections == [key for key, _ in SECTIONS]

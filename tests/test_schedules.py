@@ -6,6 +6,8 @@ import pytest
 
 from tinylib.train import CyclicalLearningRate, OneCycle, WarmupCosine, recipe
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 
 def rates(schedule, steps):
     return [float(keras.ops.convert_to_numpy(schedule(step))) for step in steps]

@@ -6,6 +6,8 @@ import pytest
 
 from tinylib.models import count_flops, describe, seed_net, weighted_depth
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 # (layer name, output shape without batch) in the spec's order, convolutions and the layers
 # that change shape; every name and size is read off docs/seed_model.md.
 SPEC = [

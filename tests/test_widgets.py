@@ -7,6 +7,8 @@ import pytest
 from tinylib.data import read_layout
 from tinylib.widgets import ClassBrowser
 
+pytestmark = pytest.mark.versions
+
 
 def test_figure_shows_one_page_of_one_class(synthetic_root):
     info = read_layout(synthetic_root)

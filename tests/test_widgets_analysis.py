@@ -17,6 +17,8 @@ from tinylib.inference import predict_probabilities
 from tinylib.models import resnet
 from tinylib.widgets import MistakeBrowser, UploadPredictor, uploaded_files
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 NAMES = ("cat", "dog", "fox")
 PROBABILITIES = np.array(
     [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.05, 0.9, 0.05], [0.2, 0.5, 0.3], [0.8, 0.1, 0.1], [0.1, 0.1, 0.8]],

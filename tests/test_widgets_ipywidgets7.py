@@ -17,6 +17,8 @@ from tinylib.models import resnet
 from tinylib.widgets import UploadPredictor
 from tinylib.widgets.upload import uploaded_files
 
+pytestmark = [pytest.mark.backend, pytest.mark.versions]
+
 MAJOR = int(ipywidgets.__version__.split(".")[0])
 NAMES = [f"class {c}" for c in range(6)]
 
