@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from tinylib import files
-from tinylib.data.layout import DatasetInfo, read_layout
+from tinylib.data.layout import DatasetInfo
+from tinylib.data.reader import read_layout
 
 
 def _source(root: Path, progress: bool) -> DatasetInfo:
