@@ -7,6 +7,7 @@ file names and says the same thing when a folder holds no trained model:
     run.json       the run record (status, recipe, model, class ids, data, timings, val scores)
     history.csv    one row per epoch (column `epoch` first)
     recipe.json    the training recipe, to refuse resuming with another one
+    train_files.txt   the training images of a class-per-folder tree (`train.provenance`)
     best.keras     the model with the best val accuracy so far
     last.keras     the model after the last completed epoch
     backup/        weights, optimiser state and epoch of an unfinished run (resume)
@@ -33,6 +34,7 @@ MODELS = {"best": "best.keras", "last": "last.keras"}
 BACKUP, TENSORBOARD = "backup", "tb"
 VAL_PREDICTIONS = "val_predictions.npz"
 LOCK = ".lock"
+TRAIN_FILES = "train_files.txt"
 
 
 class NoTrainedModel(FileNotFoundError):
@@ -100,7 +102,7 @@ class Workdir:
     def remove_leftovers(self) -> list[Path]:
         """Delete the half-written files that processes killed while saving left beside the
         folder's records, models and backup (those of running processes are kept); returns them."""
-        names = (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
+        names = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
         backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
         targets = (*(self.path / name for name in names), *backup)
         return [path for target in targets for path in remove_leftovers(target.parent, target.name)]
@@ -273,7 +275,7 @@ class Workdir:
     def clear(self, keep: tuple[str, ...] = ()) -> None:
         """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
         folder itself, other files and the names in `keep`."""
-        for name in (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html"):
+        for name in (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html"):
             if name not in keep:
                 (self.path / name).unlink(missing_ok=True)
         for name in (BACKUP, TENSORBOARD):

@@ -22,7 +22,7 @@ from tinylib import files
 from tinylib.data.arrays import TrainingData, batches
 from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
-from tinylib.train import devices, distribute, on_device
+from tinylib.train import devices, distribute, on_device, provenance
 from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
 from tinylib.train.recipes import Recipe
 from tinylib.workdir import Workdir
@@ -110,6 +110,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
     """`fit` once the chief holds the work folder: resume or finish, train, evaluate, record."""
     recipe = plan.recipe
     workdir.check_compatible(dataclasses.asdict(recipe), model.name)
+    provenance.check_continuation(workdir, data, model.name, int(model.count_params()))
     if workdir.finished:  # nothing left to train: the model takes the final weights
         model.set_weights(workdir.load_model("last").get_weights())
         return workdir.run()
@@ -117,6 +118,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
         workdir.remove_leftovers()  # of a run killed while saving
         files.check_free_space(workdir.path, space_needed(model), CHECKPOINTS, WORKDIR_FIX)
         workdir.write_recipe(recipe.to_json())
+        provenance.record_start(workdir, data, model.name, int(model.count_params()))
     devices.seed_everything(recipe.seed)
     run = _train_in_worker_folder(model, data, workdir, plan)
     if run["status"] == "complete":  # on one device, outside any strategy: every val image once
@@ -258,9 +260,7 @@ def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, s
         "model": model.name,
         "parameters": int(model.count_params()),
         "recipe": dataclasses.asdict(plan.recipe),
-        "data": data.source,
-        "class_ids": list(data.class_ids),
-        "train_images": int(len(data.train_images)),
+        **data.record(),
         "epochs_planned": plan.recipe.epochs,
         "epochs_done": len(rows),
         "steps_per_epoch": steps,
