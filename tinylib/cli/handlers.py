@@ -168,6 +168,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from tinylib.data.arrays import TrainingData
     from tinylib.inference import evaluate
+    from tinylib.train import provenance
     from tinylib.workdir import Workdir
 
     workdir = Workdir(args.workdir)
@@ -176,6 +177,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if root is None:
         raise FileNotFoundError(f"no dataset named in {workdir.path / 'run.json'}: pass --data ROOT")
     data = TrainingData.from_root(root)
+    provenance.check_val_is_unseen(workdir, data)
     outputs = workdir.class_order(data.class_ids)  # the run's output i is this dataset's class outputs[i]
     labels = np.argsort(outputs)[np.asarray(data.val_labels)]
     flip = bool((workdir.recipe() or {}).get("test_time_flip", False))
@@ -220,11 +222,13 @@ def _report(args: argparse.Namespace) -> int:
     from tinylib.data.arrays import TrainingData
     from tinylib.data.folders import is_class_folder_tree
     from tinylib.report import write_report
+    from tinylib.train import provenance
     from tinylib.workdir import Workdir
 
     data = args.data or Workdir(args.workdir).dataset_root()
     if data is not None and is_class_folder_tree(data):  # class names and ids from the folders, not wnids.txt
         data = TrainingData.from_root(data, progress=not args.quiet)
+        provenance.check_val_is_unseen(Workdir(args.workdir), data)
     path = write_report(args.workdir, data=data, path=args.output, progress=not args.quiet)
     print(f"report: {path}")
     return 0

@@ -15,9 +15,10 @@ import numpy as np
 class TrainingData:
     """uint8 images (N, 64, 64, 3), in memory or memory-mapped, with int32 labels (N,) for the
     train and val splits; class_names and class_ids (WordNet ids) give label order; source is
-    the dataset root ("" for arrays made in memory); train_files / val_files: the images'
-    paths relative to it (posix) for a class-per-folder tree, whose val split is derived from
-    the files found (() otherwise)."""
+    the dataset root ("" for arrays made in memory); train_files / val_files: for a
+    class-per-folder tree (whose val split may be derived from the files found), each image
+    as "<class>/<its path inside the class folder>", whether under train/, val/ or the root
+    (() otherwise)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -75,11 +76,19 @@ class TrainingData:
             for split in ("train", "val")
         )
         names = {}
-        if info.layout == "folders":
-            names = {f"{split}_files": tuple(p.relative_to(info.root).as_posix() for p in info.files(split))
+        if info.layout == "folders":  # "<class>/<path inside it>", whether under train/, val/ or the root
+            names = {f"{split}_files": tuple(_inside_class(p.relative_to(info.root)) for p in info.files(split))
                      for split in ("train", "val")}  # fmt: skip
         source = str(Path(info.root).resolve())
         return cls(*train, *val, class_names=info.names, source=source, class_ids=info.wnids, **names)
+
+
+def _inside_class(relative: Path) -> str:
+    """"cat/a.jpg" for cat/a.jpg, train/cat/a.jpg and val/cat/a.jpg (never class names at the top)."""
+    from tinylib.data.folders import RESERVED
+
+    parts = relative.parts
+    return "/".join(parts[1:] if len(parts) > 2 and parts[0].lower() in RESERVED else parts)
 
 
 def batches(

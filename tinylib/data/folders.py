@@ -7,9 +7,11 @@ Two arrangements are understood (`read_layout` comes here when a folder has no w
     root/train/<class>/... + root/val/<class>/... val given (or validation/)
     root/test/**/*.jpg                          optional, unlabeled
 
-Class names and class ids are the folder names, sorted. Without a val folder, `VAL_SHARE`
-(20 %) of each class goes to val, chosen at random with `seed` (at least 1 image of every
-class with 2 or more; a class with 1 image keeps it in train). At the top of the tree the
+Class names and class ids are the folder names, sorted. Without a val folder, about
+`VAL_SHARE` (20 %) of each class goes to val, decided per file by a hash of `seed` and its
+path inside the class folder (as TFDS does), so the split of a file never moves when photos
+are added or removed (at least 1 image of every class with 2 or more goes to val; a class
+with 1 image keeps it in train). At the top of the tree the
 names train, val, validation and test are never classes. Images are found recursively
 (.jpg .jpeg .png .bmp .gif .webp .tif .tiff, any case); hidden files and folders and OS
 clutter (`.DS_Store`, `__MACOSX/`, `._*`, `Thumbs.db`...) are ignored.
@@ -27,7 +29,6 @@ import hashlib
 import json
 import os
 import re
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -135,25 +136,35 @@ def read_folder_layout(root: str | os.PathLike, val_share: float = VAL_SHARE, se
     if empty:
         raise LayoutError(f"class folder(s) {', '.join(empty)} under {root} hold no readable image")
     if val_root is None:
-        train, val = split_stratified(train, val_share, seed)
+        train, val = split_stratified(train, val_share, seed, root)
     return _info(root, names, train, val, [path for path in test if path not in bad], skipped)
 
 
 def split_stratified(
-    classes: dict[str, list[Path]], val_share: float = VAL_SHARE, seed: int = 0
+    classes: dict[str, list[Path]], val_share: float = VAL_SHARE, seed: int = 0, root: Path | None = None
 ) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
-    """({class: train files}, {class: val files}): `val_share` of each class (rounded; at least
-    1 when a class has 2 or more images, never all of them) drawn at random. The draw of a class
-    depends only on `seed`, its name and its files, so adding a class moves no other image."""
+    """({class: train files}, {class: val files}): each file goes to val when a hash of `seed`
+    and its path relative to its class folder (under `root`, else its name) falls in the first
+    `val_share` of the hash range, as TFDS splits; so adding or removing files moves no other
+    file between train and val. A class with 2 or more images keeps at least 1 in val (its
+    lowest hash) and 1 in train (its highest)."""
     train, val = {}, {}
     for name, images in classes.items():
-        count = len(images)
-        share = 0 if count < 2 or val_share == 0 else min(count - 1, max(1, round(count * val_share)))
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-        chosen = set(rng.permutation(count)[:share].tolist())
+        keys = [_split_key(path, name, root, seed) for path in images]
+        chosen = {k for k, key in enumerate(keys) if key < val_share}
+        if len(images) >= 2 and val_share > 0:
+            order = sorted(range(len(images)), key=keys.__getitem__)
+            chosen = (chosen or {order[0]}) - ({order[-1]} if len(chosen) == len(images) else set())
         val[name] = [path for k, path in enumerate(images) if k in chosen]
         train[name] = [path for k, path in enumerate(images) if k not in chosen]
     return train, val
+
+
+def _split_key(path: Path, name: str, root: Path | None, seed: int) -> float:
+    """A number in [0, 1) fixed by `seed` and the path of `path` inside its class folder."""
+    relative = path.relative_to(_train_root(root) / name).as_posix() if root is not None else path.name
+    digest = hashlib.sha256(f"{seed}/{relative}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _info(root, names, train, val, test, skipped) -> DatasetInfo:
