@@ -71,7 +71,7 @@ def test_continuing_with_other_data_or_model_is_refused_before_anything_is_writt
     with pytest.raises(IncompatibleRun) as refused:
         fit(model(), data(), RECIPE, stopped, verbose=0)
     message = str(refused.value)
-    if differs is None:  # the model's name tells its width: refused by the model check (run.json is there from the start)
+    if differs is None:  # the name tells the width: the model check refuses (run.json is there from the start)
         assert message.startswith(f"{stopped.path} holds a run of resnet10_w8, not resnet10_w16; use another --workdir")
     else:
         assert f"{stopped.path} holds a run on random that differs in {differs}" in message

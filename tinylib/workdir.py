@@ -275,7 +275,8 @@ class Workdir:
     def clear(self, keep: tuple[str, ...] = ()) -> None:
         """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
         folder itself, other files and the names in `keep`."""
-        for name in (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html"):
+        records = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS)
+        for name in (*records, *MODELS.values(), "summary.json", "report.html"):
             if name not in keep:
                 (self.path / name).unlink(missing_ok=True)
         for name in (BACKUP, TENSORBOARD):
