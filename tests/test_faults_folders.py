@@ -87,7 +87,7 @@ def test_scoring_a_run_on_a_val_set_that_holds_its_training_files_is_refused(tra
     for command in (["evaluate", str(workdir.path)], ["report", str(workdir.path), "--quiet"]):
         assert main(command) == 2
         error = capsys.readouterr().err.split("\r")[-1]  # after the packing bar
-        line = error[error.index("tinylib: error: "):]
+        line = error[error.index("tinylib: error: ") :]
         assert line.startswith(f"tinylib: error: 3 of the 3 val images of {root.resolve()} were training images "
                                f"of the run in {workdir.path} (e.g. {data.train_files[0]};")  # fmt: skip
         assert line.count("\n") == 1 and "Traceback" not in error

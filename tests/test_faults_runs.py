@@ -59,8 +59,12 @@ def test_a_stopped_run_records_its_data_and_model_before_the_first_epoch(stopped
 @pytest.mark.parametrize(
     "data, model, differs",
     [
-        (lambda: _data(classes=5), lambda: _model(classes=5), "the classes: 4 classes (n00000000, n00000001, "
-         "n00000002, ...), now 5 classes (n00000000, n00000001, n00000002, ...)"),
+        (
+            lambda: _data(classes=5),
+            lambda: _model(classes=5),
+            "the classes: 4 classes (n00000000, n00000001, "
+            "n00000002, ...), now 5 classes (n00000000, n00000001, n00000002, ...)",
+        ),
         (lambda: _data(train=48), _model, "the training images: 32, now 48"),
         (_data, lambda: _model(width=16), None),
     ],

@@ -84,7 +84,7 @@ class TrainingData:
 
 
 def _inside_class(relative: Path) -> str:
-    """"cat/a.jpg" for cat/a.jpg, train/cat/a.jpg and val/cat/a.jpg (never class names at the top)."""
+    """ "cat/a.jpg" for cat/a.jpg, train/cat/a.jpg and val/cat/a.jpg (never class names at the top)."""
     from tinylib.data.folders import RESERVED
 
     parts = relative.parts
