@@ -186,8 +186,32 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        if error.filename is not None and str(error.filename) == str(temporary):
+            error.filename = str(path)  # the message names the user's path, not our temporary one
+        raise
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def check_output_file(path: str | os.PathLike, example: str = "out.csv") -> Path:
+    """`path` as a Path when a file can be written there, checked before any work: raises
+    ValueError (one line naming `path`) when it is a folder or its folder does not exist,
+    PermissionError (one line) when its folder cannot be written."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: pass a file name (e.g. {path / example})")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"cannot write {path}: the folder {path.parent} does not exist: create it first "
+            f"(mkdir -p {path.parent}) or pass another path"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise PermissionError(
+            f"cannot write {path}: the folder {path.parent} is not writable (read-only, or not yours): "
+            "pass a path in a folder you can write"
+        )
+    return path
 
 
 @contextlib.contextmanager
