@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from tinylib.cli import main
-from tinylib.data import read_folder_layout
+from tinylib.data import LayoutError, read_folder_layout
 from tinylib.data.arrays import TrainingData
+from tinylib.data.folders import DECODED, SUFFIXES
 
 
 def _image(path, colour, size=(16, 12)):
@@ -92,3 +93,70 @@ def test_scoring_a_run_on_a_val_set_that_holds_its_training_files_is_refused(tra
                                f"of the run in {workdir.path} (e.g. {data.train_files[0]};")  # fmt: skip
         assert line.count("\n") == 1 and "Traceback" not in error
     assert not (workdir / "report.html").exists()
+
+
+def test_a_folder_passed_one_level_too_high_is_refused_as_one_class(tmp_path, capsys):
+    _tree(tmp_path / "animals", {"cat": 3, "dog": 3})
+    with pytest.raises(LayoutError) as refused:
+        read_folder_layout(tmp_path)
+    assert str(refused.value) == (
+        f"{tmp_path} holds only one class folder (animals), and a classifier needs at least 2: if "
+        f"{tmp_path / 'animals'} holds your class folders, pass that folder; else add a folder per class"
+    )
+    assert main(["data", "info", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"tinylib: error: {refused.value}\n"
+    assert read_folder_layout(tmp_path / "animals").names == ("cat", "dog")
+
+
+def test_every_suffix_pillow_decodes_is_read_and_heic_is_listed_with_the_reason(tmp_path):
+    _tree(tmp_path, {"dog": 3})
+    (tmp_path / "cat").mkdir()
+    for i in range(3):  # a class made only of .jfif photos
+        Image.new("RGB", (16, 12), (9, 9, 9 * i)).save(tmp_path / "cat" / f"p{i}.jfif", "JPEG")
+    (tmp_path / "dog" / "IMG_0001.HEIC").write_bytes(b"\0\0\0\x18ftypheic" + b"\0" * 40)
+    if ".avif" in DECODED:
+        Image.new("RGB", (16, 12), (1, 2, 3)).save(tmp_path / "dog" / "new.avif")
+    info = read_folder_layout(tmp_path)
+    assert info.names == ("cat", "dog") and ".jfif" in DECODED and ".heic" in SUFFIXES
+    every = {path.name for path in info.train_files + info.val_files}
+    assert {"p0.jfif", "p1.jfif", "p2.jfif"} <= every and ("new.avif" in every) == (".avif" in DECODED)
+    assert [(path.name, reason) for path, reason in info.skipped] == [
+        (
+            "IMG_0001.HEIC",
+            ".HEIC is not decoded by this Pillow: convert such photos to JPEG (or pip install pillow-heif)",
+        )
+    ]
+
+
+def test_a_valid_folder_is_read_as_val(tmp_path):
+    _tree(tmp_path / "train", {"cat": 4, "dog": 4})
+    _tree(tmp_path / "valid", {"cat": 2, "dog": 1})
+    info = read_folder_layout(tmp_path)
+    assert info.names == ("cat", "dog") and np.bincount(info.val_labels).tolist() == [2, 1]
+    assert all(path.parts[-3] == "valid" for path in info.val_files) and len(info.train_files) == 8
+
+
+def test_an_empty_val_folder_is_one_clear_line(tmp_path):
+    _tree(tmp_path, {"cat": 4, "dog": 4})
+    (tmp_path / "val").mkdir()
+    with pytest.raises(LayoutError, match=r"val holds no class folders with images \(like .*val/cat/photo1.jpg\): add "
+                       r"them, or remove the empty val/ folder to draw val from the training images$"):  # fmt: skip
+        read_folder_layout(tmp_path)
+
+
+def test_a_dangling_link_is_listed_and_skipped_and_a_linked_folder_is_followed(tmp_path, capsys):
+    root = tmp_path / "photos"
+    _tree(root, {"cat": 4, "dog": 4})
+    (root / "cat" / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    _tree(tmp_path / "elsewhere", {"more": 3})
+    (root / "dog" / "more").symlink_to(tmp_path / "elsewhere" / "more", target_is_directory=True)
+    (root / "dog" / "more" / "loop").symlink_to(root / "dog", target_is_directory=True)  # followed once, no loop
+    info = read_folder_layout(root)
+    every = sorted(path.relative_to(root).as_posix() for path in info.train_files + info.val_files)
+    assert every == [*(f"cat/img_{i}.png" for i in range(4)), *(f"dog/img_{i}.png" for i in range(4)),
+                     *(f"dog/more/img_{i}.png" for i in range(3))]  # fmt: skip
+    assert [(path.name, reason) for path, reason in info.skipped] == [
+        ("gone.jpg", f"is a broken link (to {tmp_path / 'deleted.jpg'}, which does not exist)")
+    ]
+    assert main(["data", "info", str(root)]) == 0
+    assert "skipped 1 unreadable file: cat/gone.jpg (is a broken link" in capsys.readouterr().out
