@@ -171,7 +171,9 @@ def split_stratified(
     for name, images in classes.items():
         keys = [_split_key(path, name, root, seed) for path in images]
         chosen = {k for k, key in enumerate(keys) if key < val_share}
-        if len(images) >= 2 and val_share > 0:
+        if len(images) < 2 or val_share == 0:
+            chosen = set()
+        else:
             order = sorted(range(len(images)), key=keys.__getitem__)
             chosen = (chosen or {order[0]}) - ({order[-1]} if len(chosen) == len(images) else set())
         val[name] = [path for k, path in enumerate(images) if k in chosen]
