@@ -95,3 +95,12 @@ def test_the_same_training_set_moved_elsewhere_is_the_same_run():
     assert differences(recorded, other, model) == [
         "the training images: the same number (32) but other files or labels"
     ]
+
+
+def test_a_batch_larger_than_the_training_set_is_cut_to_it_with_a_line(tmp_path, capfd):
+    big = RECIPE.replace(epochs=1, batch_size=100)
+    run = fit(_model(), _data(), big, Workdir(tmp_path / "run"), verbose=0)
+    assert run["recipe"]["batch_size"] == 32 and run["steps_per_epoch"] == 1
+    assert run["recipe"]["learning_rate"] == pytest.approx(big.learning_rate * 32 / 100)
+    assert ("tinylib: note: batch size 100 is larger than the 32 training images: using 32 (the learning rate "
+            "scales with it)\n") in capfd.readouterr().err  # fmt: skip

@@ -24,7 +24,7 @@ from tinylib.data.augment import Augmenter
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device, provenance
 from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget
-from tinylib.train.recipes import Recipe
+from tinylib.train.recipes import Recipe, batch_within
 from tinylib.workdir import Workdir
 
 # Keras 3.15 warns on every fit() with a tf.data input unless shuffle=False is passed, although
@@ -99,6 +99,8 @@ def fit(
     """
     workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
+    if recipe.batch_size > len(data.train_images) > 0:
+        recipe = recipe.with_batch_size(batch_within(recipe.batch_size, len(data.train_images)))
     plan = _plan(recipe, strategy, augment_on, jit_compile, max_minutes, verbose, callbacks, class_weight)
     chief = distribute.is_chief(plan.strategy)
     full = files.disk_full_as_one_line(workdir.path, CHECKPOINTS, WORKDIR_FIX)

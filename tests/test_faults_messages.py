@@ -1,0 +1,52 @@
+"""Messages that lead somewhere: lr-find refuses ramps it cannot suggest from and never
+suggests a rate below the ones it tried (issue 24, case 10)."""
+
+import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off before keras loads TensorFlow
+
+# isort: split
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from tinylib.models import resnet10
+from tinylib.train import TrainingData, find_learning_rate, lr_finder, recipe
+
+
+@pytest.fixture(scope="module")
+def data() -> TrainingData:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 64, 64, 3), dtype=np.uint8)
+    labels = (np.arange(40) % 4).astype(np.int32)
+    return TrainingData(images[:32], labels[:32], images[32:], labels[32:], ("a", "b", "c", "d"))
+
+
+def _model():
+    keras.utils.set_random_seed(0)
+    return resnet10(width=8, stem="imagenet", num_classes=4)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(end=math.inf), r"expected 0 < start < end < inf and steps >= 2; got start=1e-07, end=inf, steps=200"),
+        (dict(steps=3), r"a ramp of 3 steps is too short to suggest a rate: use 10 steps or more"),
+    ],
+    ids=["end inf", "3 steps"],
+)
+def test_lr_find_refuses_ramps_it_cannot_suggest_from(data, options, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        find_learning_rate(_model(), data, recipe("baseline", batch_size=16), **options)
+
+
+def test_lr_find_never_suggests_a_rate_below_the_ones_it_tried(data, monkeypatch):
+    def rising(model, stream, steps, smoothing):  # the loss lowest at the very start of the ramp
+        curve = list(np.linspace(1.0, 2.0, steps))
+        return curve, curve, None
+
+    monkeypatch.setattr(lr_finder, "_ramp_up", rising)
+    with pytest.raises(ValueError) as refused:
+        find_learning_rate(_model(), data, recipe("baseline", batch_size=16), start=1e-3, end=1.0, steps=20)
+    assert str(refused.value).startswith("the loss was lowest at the first rates tried, so minimum / 10 gives ")
+    assert str(refused.value).endswith("below the ramp's start (0.001): start the ramp lower (e.g. 1e-05)")
