@@ -27,7 +27,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from tinylib.files import Locked, atomic_file, exclusive_lock, remove_leftovers, write_atomically
+from tinylib.files import Locked, atomic_file, exclusive_lock, read_table, read_text, remove_leftovers, write_atomically
 
 RUN, HISTORY, RECIPE = "run.json", "history.csv", "recipe.json"
 MODELS = {"best": "best.keras", "last": "last.keras"}
@@ -35,6 +35,7 @@ BACKUP, TENSORBOARD = "backup", "tb"
 VAL_PREDICTIONS = "val_predictions.npz"
 LOCK = ".lock"
 TRAIN_FILES = "train_files.txt"
+WRITTEN = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
 
 
 class NoTrainedModel(FileNotFoundError):
@@ -47,6 +48,16 @@ class IncompatibleRun(ValueError):
 
 class WorkdirInUse(RuntimeError):
     """Another process (another `tinylib train`) is training into the same work folder."""
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON record of the folder (None when missing); ValueError naming it when damaged."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(read_text(path))
+    except ValueError as error:
+        raise ValueError(f"{path} is damaged ({error}): put back a good copy, or use another --workdir") from None
 
 
 class Workdir:
@@ -102,27 +113,29 @@ class Workdir:
     def remove_leftovers(self) -> list[Path]:
         """Delete the half-written files that processes killed while saving left beside the
         folder's records, models and backup (those of running processes are kept); returns them."""
-        names = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), "summary.json", "report.html")
         backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
-        targets = (*(self.path / name for name in names), *backup)
+        targets = (*(self.path / name for name in WRITTEN), *backup)
         return [path for target in targets for path in remove_leftovers(target.parent, target.name)]
 
     # ------------------------------------------------------------------ records
     def run(self) -> dict:
         """run.json as a dict ({} when there is none yet)."""
-        path = self.path / RUN
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return _read_json(self.path / RUN) or {}
 
     def write_run(self, run: dict) -> None:
         """Replace run.json atomically."""
         write_atomically(self.path / RUN, json.dumps(run, indent=2) + "\n")
 
     def history(self) -> list[dict]:
-        """Rows of history.csv as dicts of strings, one per epoch ([] when there is none)."""
-        if not self.history_file.is_file():
-            return []
-        with open(self.history_file, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+        """Rows of history.csv as dicts of strings, one per epoch ([] when none), also as a spreadsheet
+        saves it (`files.read_table`). Raises ValueError (one line) when it has no `epoch` column."""
+        rows = read_table(self.history_file) if self.history_file.is_file() else []
+        if rows and "epoch" not in rows[0]:
+            raise ValueError(
+                f"{self.history_file} was changed by another program (its columns: {', '.join(rows[0])[:80]}, no "
+                "epoch): put back the one tinylib wrote (or save it as CSV again), then run the same command again"
+            )
+        return rows
 
     def history_columns(self) -> dict[str, list[float]]:
         """history.csv as {column: float values per epoch} ({} when there is none)."""
@@ -140,8 +153,7 @@ class Workdir:
 
     def recipe(self) -> dict | None:
         """recipe.json as a dict, or None when the folder has none."""
-        path = self.path / RECIPE
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return _read_json(self.path / RECIPE)
 
     def write_recipe(self, recipe_json: str) -> None:
         write_atomically(self.path / RECIPE, recipe_json.rstrip("\n") + "\n")
@@ -187,17 +199,22 @@ class Workdir:
 
     def load_model(self, which: str = "best"):
         """The Keras model `which` ("best" or "last"), without its optimiser (compile=False).
-        Raises NoTrainedModel (see `model_file`), or ValueError naming the file when it is damaged."""
+        Raises NoTrainedModel (see `model_file`), or ValueError naming the file when it is damaged
+        or was saved by another Keras version than the one installed (naming both)."""
         import keras
+
+        from tinylib.models.saved import saved_by_keras
 
         path = self.model_file(which)
         try:
             return keras.saving.load_model(path, compile=False)
-        except (OSError, ValueError, KeyError, EOFError) as error:
-            raise ValueError(
-                f"{path} exists but cannot be loaded ({type(error).__name__}: {' '.join(str(error).split())[:160]}); "
-                "it is damaged: delete it (or the whole folder) and train again"
-            ) from None
+        except (OSError, ValueError, KeyError, EOFError, TypeError) as error:
+            cause, saved_by = f"{type(error).__name__}: {' '.join(str(error).split())[:160]}", saved_by_keras(path)
+            why = (f"was saved by Keras {saved_by} and cannot be loaded by the Keras {keras.__version__} installed "
+                   f"here ({cause}): install Keras {saved_by} (pip install keras=={saved_by})")  # fmt: skip
+            if saved_by in (None, keras.__version__):
+                why = f"exists but cannot be loaded ({cause}); it is damaged: delete it (or the folder) and train again"
+            raise ValueError(f"{path} {why}") from None
 
     # ------------------------------------------------------------------ dataset
     def dataset_root(self) -> Path | None:
@@ -275,8 +292,7 @@ class Workdir:
     def clear(self, keep: tuple[str, ...] = ()) -> None:
         """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
         folder itself, other files and the names in `keep`."""
-        records = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS)
-        for name in (*records, *MODELS.values(), "summary.json", "report.html"):
+        for name in WRITTEN:
             if name not in keep:
                 (self.path / name).unlink(missing_ok=True)
         for name in (BACKUP, TENSORBOARD):
