@@ -88,3 +88,34 @@ def test_an_installed_backend_or_none_asked_for_is_no_problem(tmp_path, monkeypa
     assert backend.backend_problem() is None
     monkeypatch.delenv("KERAS_BACKEND")
     assert backend.backend_problem() is None  # no keras.json either: Keras' default
+
+
+def test_without_a_home_folder_datasets_go_to_a_temporary_folder_said_once(tmp_path, monkeypatch, capsys):
+    import pwd
+    import tempfile
+
+    from tinylib import config
+    from tinylib.data import read_folder_layout
+    from tinylib.data.folders import cache_folder
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("TINYLIB_DATA", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))  # no passwd entry either
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(config, "_said_no_home", [])
+    with pytest.raises(RuntimeError):
+        Path.home()  # what `tinylib train` died of
+    expected = tmp_path / f"tinylib-data-{os.getuid()}"
+    assert config.data_dir() == expected and config.data_dir() == expected
+    assert capsys.readouterr().err == (
+        f"tinylib: note: no home folder (HOME is unset): datasets and caches go to {expected}; "
+        "set TINYLIB_DATA to keep them elsewhere\n"
+    )
+    from PIL import Image
+
+    for name in ("cat", "dog"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (8, 8), (i, 0, 0)).save(tmp_path / "photos" / name / f"{i}.png")
+    assert read_folder_layout(tmp_path / "photos").names == ("cat", "dog")
+    assert cache_folder(tmp_path / "photos").parent == expected / "cache"

@@ -150,8 +150,25 @@ def is_colab() -> bool:
 
 
 def data_dir() -> Path:
-    """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand)."""
-    return Path(os.environ.get(DATA_ENV) or Path.home() / "tinylib-data").expanduser()
+    """Where datasets live: $TINYLIB_DATA, else ~/tinylib-data (created on demand); without a
+    home folder (HOME unset, as in some containers and schedulers) <temp>/tinylib-data-<uid>,
+    said once in one line on stderr."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    try:
+        return Path.home() / "tinylib-data"
+    except (RuntimeError, KeyError):  # Python cannot tell the home folder
+        import tempfile
+
+        fallback = Path(tempfile.gettempdir()) / f"tinylib-data-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        if not _said_no_home:
+            _said_no_home.append(fallback)
+            print(f"tinylib: note: no home folder (HOME is unset): datasets and caches go to {fallback}; "
+                  f"set {DATA_ENV} to keep them elsewhere", file=sys.stderr)  # fmt: skip
+        return fallback
+
+
+_said_no_home: list[Path] = []
 
 
 def work_folder(name: str, local_root: str | os.PathLike = "runs") -> Path:
