@@ -50,3 +50,21 @@ def test_lr_find_never_suggests_a_rate_below_the_ones_it_tried(data, monkeypatch
         find_learning_rate(_model(), data, recipe("baseline", batch_size=16), start=1e-3, end=1.0, steps=20)
     assert str(refused.value).startswith("the loss was lowest at the first rates tried, so minimum / 10 gives ")
     assert str(refused.value).endswith("below the ramp's start (0.001): start the ramp lower (e.g. 1e-05)")
+
+
+@pytest.mark.parametrize("command", ["download", "prepare"])
+def test_a_tar_gz_given_as_the_zip_is_named_as_what_it_is(tmp_path, capsys, command):
+    import tarfile
+
+    from tinylib.cli import main
+
+    archive = tmp_path / "tiny-imagenet-200.tar.gz"
+    (tmp_path / "wnids.txt").write_text("n01443537\n")
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "wnids.txt", arcname="tiny-imagenet-200/wnids.txt")
+    dest = ["--dest", str(tmp_path / "data")]
+    assert main(["data", command, "--from-zip", str(archive), *dest]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"tinylib: error: {'--from-zip ' if command == 'download' else ''}{archive} is a gzip "
+                            "file (a .tar.gz or .tgz?), not a zip: pass the zip")  # fmt: skip
+    assert error.count("\n") == 1
