@@ -4,6 +4,7 @@ suggests a rate below the ones it tried (issue 24, case 10)."""
 import tinylib  # noqa: F401  first: it turns TensorFlow's oneDNN kernels off before keras loads TensorFlow
 
 # isort: split
+import json
 import math
 
 import keras
@@ -68,3 +69,27 @@ def test_a_tar_gz_given_as_the_zip_is_named_as_what_it_is(tmp_path, capsys, comm
     assert error.startswith(f"tinylib: error: {'--from-zip ' if command == 'download' else ''}{archive} is a gzip "
                             "file (a .tar.gz or .tgz?), not a zip: pass the zip")  # fmt: skip
     assert error.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def bracketed_run(tmp_path_factory):
+    """A work folder whose path holds [ and ] (a run named "resnet [w8]"), with a model and its classes."""
+    from tinylib.workdir import Workdir
+
+    workdir = Workdir(tmp_path_factory.mktemp("runs") / "resnet [w8]").create()
+    _model().save(workdir.model_path("best"))
+    return workdir
+
+
+def test_a_work_folder_path_holding_brackets_exports_tflite_and_savedmodel_is_one_line(bracketed_run, synthetic_root):
+    from tinylib.export import export
+
+    with pytest.raises(ValueError) as refused:
+        export(bracketed_run.path, "savedmodel", data=synthetic_root)
+    assert str(refused.value) == (
+        f"TensorFlow cannot read a SavedModel back from a path holding [ ] * or ? ({bracketed_run.path}/export/"
+        "savedmodel): pass --output a folder whose path has none of them"
+    )
+    folder = export(bracketed_run.path, "tflite", data=synthetic_root)
+    assert folder == bracketed_run.path / "export" / "tflite" and (folder / "model.tflite").stat().st_size > 1000
+    assert json.loads((folder / "export.json").read_text())["check"]
