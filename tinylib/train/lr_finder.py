@@ -133,14 +133,19 @@ def find_learning_rate(
     losses, smoothed, diverged = _ramp_up(copy, _endless(stream), steps, smoothing)
     rates = np.asarray(keras.ops.convert_to_numpy(schedule(np.arange(steps, dtype="float32"))), np.float64)
     divergence = float(rates[diverged]) if diverged is not None else None
-    suggestions = suggest(rates[: len(losses)], np.asarray(smoothed))
+    suggestions = _within_the_ramp(suggest(rates[: len(losses)], np.asarray(smoothed)), rule, start)
+    return RangeTest(rates[: len(losses)], np.asarray(losses), np.asarray(smoothed), suggestions, rule, divergence,
+                     start, end, steps, batch_size, time.perf_counter() - began)  # fmt: skip
+
+
+def _within_the_ramp(suggestions: dict[str, float], rule: str, start: float) -> dict[str, float]:
+    """`suggestions`, unless the one `rule` chose is below every rate tried: ValueError then."""
     if suggestions[rule] < start:
         raise ValueError(
             f"the loss was lowest at the first rates tried, so {rule} gives {suggestions[rule]:.2g}, below the "
             f"ramp's start ({start:g}): start the ramp lower (e.g. {start / 100:g})"
         )
-    return RangeTest(rates[: len(losses)], np.asarray(losses), np.asarray(smoothed), suggestions, rule, divergence,
-                     start, end, steps, batch_size, time.perf_counter() - began)  # fmt: skip
+    return suggestions
 
 
 def _copy(model: keras.Model) -> keras.Model:
