@@ -199,11 +199,11 @@ def test_report_says_whether_xla_is_on_and_why(capsys):
 def test_platform_tells_kaggle_from_colab_and_local(monkeypatch, tmp_path):
     for name in ("KAGGLE_KERNEL_RUN_TYPE", "KAGGLE_URL_BASE", "COLAB_RELEASE_TAG"):
         monkeypatch.delenv(name, raising=False)
-    assert config.platform() == "local" and not config.is_colab()
+    assert config.platform() == "local"
     monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20261101")
-    assert config.platform() == "colab" and config.is_colab()
+    assert config.platform() == "colab"
     monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")  # Kaggle's image sets Colab's variable too
-    assert config.platform() == "kaggle" and not config.is_colab()
+    assert config.platform() == "kaggle"
     monkeypatch.setattr(config, "KAGGLE_WORKING", tmp_path / "kaggle" / "working")
     assert Workdir.named("run-1").path == tmp_path / "kaggle" / "working" / "runs" / "run-1"
     assert (tmp_path / "kaggle" / "working" / "runs" / "run-1").is_dir()

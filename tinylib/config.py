@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import os
+import sys
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,12 +75,8 @@ class Profile:
 
     def synthetic_sizes(self) -> dict:
         """Keyword arguments of `tinylib.data.make_synthetic` for this profile's synthetic set."""
-        return {
-            "num_classes": self.synthetic_classes,
-            "train_per_class": self.synthetic_train_per_class,
-            "val_per_class": self.synthetic_val_per_class,
-            "test_per_class": self.synthetic_test_per_class,
-        }
+        return {"num_classes": self.synthetic_classes, "train_per_class": self.synthetic_train_per_class,
+                "val_per_class": self.synthetic_val_per_class, "test_per_class": self.synthetic_test_per_class}
 
     def model_size(self) -> dict:
         """Keyword arguments of `tinylib.models.resnet` for the default network: depth, width, stem."""
@@ -198,11 +195,6 @@ def platform() -> str:
     return "local"
 
 
-def is_colab() -> bool:
-    """True inside a Google Colab runtime (not Kaggle, which imitates it)."""
-    return platform() == "colab"
-
-
 def installed_version(*distributions: str) -> str | None:
     """The installed version of the first of `distributions` that is installed (e.g.
     "tensorflow", "tensorflow-cpu"), or None when none is. Reads package metadata only."""
@@ -214,13 +206,31 @@ def installed_version(*distributions: str) -> str | None:
     return None
 
 
+def _home_data_folder() -> Path:
+    """~/tinylib-data; without a home folder (HOME unset, as in some containers and schedulers)
+    <temp>/tinylib-data-<uid>, said once in one line on stderr."""
+    try:
+        return Path.home() / DATA_FOLDER
+    except (RuntimeError, KeyError):  # Python cannot tell the home folder
+        import tempfile
+
+        fallback = Path(tempfile.gettempdir()) / f"{DATA_FOLDER}-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        if not _said_no_home:  # once per process
+            _said_no_home.append(fallback)
+            print(f"tinylib: note: no home folder (HOME is unset): datasets and caches go to {fallback}; "
+                  f"set {DATA_ENV} to keep them elsewhere", file=sys.stderr)  # fmt: skip
+        return fallback
+
+
+_said_no_home: list[Path] = []
+
+
 def dataset_setting() -> Path | None:
     """The dataset chosen by $TINYLIB_DATASET (an official-layout folder or zip, e.g. one written by
     `tinylib data subset`), which notebooks use in any profile instead of the profile's own; None
     when unset."""
     value = os.environ.get(DATASET_ENV, "").strip()
     return Path(value).expanduser() if value else None
-
 
 
 def drive_folder() -> Path | None:
@@ -260,7 +270,7 @@ def data_places() -> dict[str, tuple[Path, str]]:
     if where == "kaggle":
         working = (KAGGLE_WORKING / DATA_FOLDER, "Kaggle's writable folder (attached datasets are read-only)")
         return {"data": working, "extract": working}
-    home = (Path.home() / DATA_FOLDER, f"the default (set ${DATA_ENV} to move it)")
+    home = (_home_data_folder(), f"the default (set ${DATA_ENV} to move it)")
     return {"data": home, "extract": home}
 
 

@@ -97,7 +97,7 @@ def report(print_report: bool = True) -> dict:
         "backend": None,
         "devices": [],
         "accelerator": "none",
-        "colab": config.is_colab(),
+        "colab": config.platform() == "colab",
         "profile": config.profile().name,
         "precision": None,
         "jit_compile": None,

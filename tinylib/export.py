@@ -32,6 +32,7 @@ import importlib.util
 import json
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -93,10 +94,12 @@ def _write_model(model, format: str, folder: Path) -> None:
     elif format == "tflite":
         import tensorflow as tf
 
-        saved = folder / "_saved_model"
-        model.export(str(saved), format="tf_saved_model", verbose=False)
-        target.write_bytes(tf.lite.TFLiteConverter.from_saved_model(str(saved)).convert())
-        shutil.rmtree(saved)
+        saved = Path(tempfile.mkdtemp(prefix="tinylib-export-"))  # TensorFlow reads it back by a glob: no [ ] in it
+        try:
+            model.export(str(saved / "saved_model"), format="tf_saved_model", verbose=False)
+            target.write_bytes(tf.lite.TFLiteConverter.from_saved_model(str(saved / "saved_model")).convert())
+        finally:
+            shutil.rmtree(saved, ignore_errors=True)
     else:
         missing = [name for name in ("tf2onnx", "onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
         if missing:
@@ -120,12 +123,17 @@ def export(
     run.json; a dataset listing the same classes in another order is mapped by class id).
     Returns the export folder. Raises FileExistsError for an existing `output` unless
     force=True, NoTrainedModel, IncompatibleRun for a dataset with other classes, ValueError
-    for a model with non-finite weights."""
+    for a model with non-finite weights or a SavedModel `output` whose path holds [ ] * ?."""
     if format not in FORMATS:
         raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
     workdir = Workdir(workdir)
     model_file = workdir.model_file(which)
     output = Path(output) if output is not None else workdir.export_dir(format)
+    if format == "savedmodel" and set("[]*?") & set(str(output.absolute())):
+        raise ValueError(
+            f"TensorFlow cannot read a SavedModel back from a path holding [ ] * or ? ({output}): "
+            "pass --output a folder whose path has none of them"
+        )
     if output.exists() and not force:
         raise FileExistsError(f"{output} already exists: pass --force to replace it, or --output another folder")
     names, wnids = workdir.class_labels(data)

@@ -17,6 +17,7 @@ leftovers of killed runs and full disks are handled.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import os
 import re
@@ -57,6 +58,17 @@ def read_text_lines(path: str | os.PathLike) -> list[str]:
     """The non-blank lines of a text file, each stripped of surrounding whitespace (so CRLF,
     trailing spaces and blank lines vanish); see `read_text` for encodings."""
     return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+
+
+def read_table(path: str | os.PathLike) -> list[dict[str, str]]:
+    """The rows of a CSV file as dicts of strings, as the kit writes it (commas, decimal points)
+    or as a spreadsheet saved it again (a byte-order mark, CRLF, semicolons and decimal commas)."""
+    text = read_text(path)
+    header = text.partition("\n")[0]
+    if header.count(";") > header.count(","):  # a spreadsheet's "European" CSV: decimal commas
+        rows = csv.DictReader(text.splitlines(), delimiter=";")
+        return [{key: value.replace(",", ".") for key, value in row.items() if key is not None} for row in rows]
+    return list(csv.DictReader(text.splitlines()))
 
 
 def read_fields(path: str | os.PathLike) -> list[list[str]]:
@@ -186,8 +198,28 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        if error.filename is not None and str(error.filename) == str(temporary):
+            error.filename = str(path)  # the message names the user's path, not our temporary one
+        raise
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def check_output_file(path: str | os.PathLike, example: str = "out.csv") -> Path:
+    """`path` as a Path when a file can be written there (checked before any work). Raises ValueError
+    (one line naming `path`) for a folder or a missing folder, PermissionError for a read-only one."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: pass a file name (e.g. {path / example})")
+    where = f"cannot write {path}: the folder {path.parent}"
+    if not path.parent.is_dir():
+        raise ValueError(f"{where} does not exist: create it first (mkdir -p {path.parent}) or pass another path")
+    if not os.access(path.parent, os.W_OK):
+        raise PermissionError(
+            f"{where} is not writable (read-only, or not yours): pass a path in a folder you can write"
+        )
+    return path
 
 
 @contextlib.contextmanager

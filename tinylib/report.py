@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tinylib import analysis, plots
-from tinylib.files import write_atomically
+from tinylib.files import check_output_file, write_atomically
 from tinylib.workdir import Workdir
 
 SECTIONS = (
@@ -150,9 +150,11 @@ def write_report(
     its float32 (N, C) probabilities of the mirrored val images, when already computed (the
     demo passes those `fit` kept); otherwise one pass each. samples: images per gallery;
     cam_images: val images (a seeded random sample) the Grad-CAM statistic is measured on.
-    Raises NoTrainedModel for a folder without a model, ValueError when the dataset is unknown.
+    Raises NoTrainedModel for a folder without a model, ValueError when the dataset is unknown
+    or `path` cannot be written (checked first: a folder, a missing folder).
     """
     workdir = Workdir(workdir)
+    path = check_output_file(path, "report.html") if path is not None else workdir / "report.html"
     run = workdir.run()
     model = model if model is not None else workdir.load_model("best")
     data = data if data is not None else run.get("data")

@@ -40,7 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tinylib` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from tinylib.cli.backend import backend_problem
     from tinylib.data.download import DownloadError
+
+    problem = backend_problem()
+    if problem:
+        print(f"tinylib: error: {problem}", file=sys.stderr)
+        return 2
     from tinylib.workdir import WorkdirInUse
 
     try:

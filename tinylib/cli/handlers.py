@@ -143,10 +143,12 @@ def _train(args: argparse.Namespace) -> int:
 def _lr_find(args: argparse.Namespace) -> int:
     from tinylib import config, plots, train
     from tinylib.data import synthetic_for_profile
-    from tinylib.files import atomic_file
+    from tinylib.files import atomic_file, check_output_file
     from tinylib.models import build
     from tinylib.train import devices
 
+    if args.plot:
+        check_output_file(args.plot, "lr_finder.png")
     profile = config.profile()
     root = synthetic_for_profile(profile) if args.data == "synthetic" else Path(args.data)
     data = train.TrainingData.from_root(root)
@@ -180,6 +182,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from tinylib.data.arrays import TrainingData
     from tinylib.inference import evaluate
+    from tinylib.train import provenance
     from tinylib.workdir import Workdir
 
     workdir = Workdir(args.workdir)
@@ -188,6 +191,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if root is None:
         raise FileNotFoundError(f"no dataset named in {workdir.run_file}: pass --data ROOT")
     data = TrainingData.from_root(root)
+    provenance.check_val_is_unseen(workdir, data)
     outputs = workdir.class_order(data.class_ids)  # the run's output i is this dataset's class outputs[i]
     labels = np.argsort(outputs)[np.asarray(data.val_labels)]
     flip = bool((workdir.recipe() or {}).get("test_time_flip", False))
@@ -209,8 +213,11 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    from tinylib.files import check_output_file
     from tinylib.predict import predict_files, write_predictions_csv
 
+    if args.csv:
+        check_output_file(args.csv, "predictions.csv")
     results = predict_files(args.source, args.images, top=args.top, test_time_flip=args.test_time_flip, data=args.data)
     failed = [result for result in results if "error" in result]
     for result in failed:
@@ -231,12 +238,17 @@ def _predict(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from tinylib.data.arrays import TrainingData
     from tinylib.data.folders import is_class_folder_tree
+    from tinylib.files import check_output_file
     from tinylib.report import write_report
+    from tinylib.train import provenance
     from tinylib.workdir import Workdir
 
+    if args.output:
+        check_output_file(args.output, "report.html")
     data = args.data or Workdir(args.workdir).dataset_root()
     if data is not None and is_class_folder_tree(data):  # class names and ids from the folders, not wnids.txt
         data = TrainingData.from_root(data, progress=not args.quiet)
+        provenance.check_val_is_unseen(Workdir(args.workdir), data)
     path = write_report(args.workdir, data=data, path=args.output, progress=not args.quiet)
     print(f"report: {path}")
     return 0

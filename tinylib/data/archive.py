@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from tinylib import __version__, config, files
-from tinylib.data.download import download
+from tinylib.data.download import archive_format, download
 from tinylib.data.layout import LayoutError
 from tinylib.data.verify import OFFICIAL_COUNTS, DatasetError, VerifyReport, verify
 
@@ -71,6 +71,12 @@ def _open(zip_path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(zip_path)
     except zipfile.BadZipFile:
+        other = archive_format(zip_path)
+        if other:
+            raise ArchiveError(
+                f"{zip_path} is {other}, not a zip: pass the zip of the dataset (`tinylib data download` fetches "
+                "it), or unpack this archive yourself and pass its folder"
+            ) from None
         raise ArchiveError(
             f"{zip_path} is not a complete zip ({zip_path.stat().st_size:,} bytes; a truncated or damaged download?) — "
             "move it away and run `tinylib data download`, which resumes and checks the MD5"

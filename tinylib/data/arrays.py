@@ -4,6 +4,7 @@ from the one door, `tinylib.data.batches`."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import numpy as np
 class TrainingData:
     """uint8 images (N, 64, 64, 3), in memory or memory-mapped, with int32 labels (N,) for the
     train and val splits; class_names and class_ids (WordNet ids) give label order; source is
-    the dataset root ("" for arrays made in memory)."""
+    the dataset root ("" for arrays made in memory); train_files / val_files: for a
+    class-per-folder tree (whose val split may be derived from the files found), each image
+    as "<class>/<its path inside the class folder>", whether under train/, val/ or the root
+    (() otherwise)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -23,6 +27,8 @@ class TrainingData:
     class_names: tuple[str, ...]
     source: str = ""
     class_ids: tuple[str, ...] = ()
+    train_files: tuple[str, ...] = ()
+    val_files: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:
@@ -36,7 +42,18 @@ class TrainingData:
             train_labels=self.train_labels[:train],
             val_images=self.val_images[:val],
             val_labels=self.val_labels[:val],
+            train_files=self.train_files[:train],
+            val_files=self.val_files[:val],
         )
+
+    def record(self) -> dict:
+        """What a run records of the data it trains on, to refuse continuing on other data:
+        {"data": root, "class_ids": [...], "train_images": N, "train_sha256": hex digest of the
+        training labels and (where known) file names}."""
+        digest = hashlib.sha256(np.asarray(self.train_labels, np.int64).tobytes())
+        digest.update("\n".join(self.train_files).encode())
+        return {"data": self.source, "class_ids": list(self.class_ids), "train_images": int(len(self.train_images)),
+                "train_sha256": digest.hexdigest()}  # fmt: skip
 
     @classmethod
     def from_root(cls, root: str | os.PathLike, progress: bool = True) -> TrainingData:
@@ -55,4 +72,18 @@ class TrainingData:
         if not is_fresh(info.root, folder, info):
             folder = pack(info.root, folder, progress=progress)
         train, val = read_split(folder, "train"), read_split(folder, "val")
-        return cls(*train, *val, class_names=info.names, source=str(Path(info.root).resolve()), class_ids=info.wnids)
+        names = {}
+        if info.layout == "folders":  # "<class>/<path inside it>", whether under train/, val/ or the root
+            names = {f"{split}_files": tuple(_inside_class(p.relative_to(info.root)) for p in info.files(split))
+                     for split in ("train", "val")}  # fmt: skip
+        source = str(Path(info.root).resolve())
+        return cls(*train, *val, class_names=info.names, source=source, class_ids=info.wnids, **names)
+
+
+def _inside_class(relative: Path) -> str:
+    """ "cat/a.jpg" for cat/a.jpg, train/cat/a.jpg and val/cat/a.jpg (never class names at the top)."""
+    from tinylib.data.folders import RESERVED
+
+    parts = relative.parts
+    return "/".join(parts[1:] if len(parts) > 2 and parts[0].lower() in RESERVED else parts)
+

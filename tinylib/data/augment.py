@@ -23,6 +23,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+import tinylib.data.keras_settings  # noqa: F401  channels-last whatever ~/.keras/keras.json says
+
 PRESETS = ("none", "flip_crop", "strong")
 
 

@@ -96,10 +96,31 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
+MAGIC = (  # (offset, bytes, what the file is): other archives people pass for a zip
+    (0, b"\x1f\x8b", "a gzip file (a .tar.gz or .tgz?)"),
+    (0, b"BZh", "a bzip2 file (a .tar.bz2?)"),
+    (0, b"\xfd7zXZ\x00", "an xz file (a .tar.xz?)"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (.7z)"),
+    (0, b"Rar!", "a RAR archive (.rar)"),
+    (257, b"ustar", "a tar archive (.tar)"),
+)
+
+
+def archive_format(path: str | os.PathLike) -> str | None:
+    """What a file that is not a zip is, from its first bytes ("a gzip file (a .tar.gz or
+    .tgz?)", ...), or None when it is none of the archive formats in MAGIC."""
+    with open(path, "rb") as handle:
+        head = handle.read(262)
+    return next((what for offset, magic, what in MAGIC if head[offset : offset + len(magic)] == magic), None)
+
+
 def _place_from_zip(source: Path, target: Path, size: int | None, md5: str | None, progress: bool) -> Path:
     """Check a zip the user downloaded by hand and copy it into place (the original stays)."""
     if not source.is_file():
         raise FileNotFoundError(f"--from-zip {source}: no such file")
+    other = archive_format(source)
+    if other:
+        raise DownloadError(f"--from-zip {source} is {other}, not a zip: pass the zip ({target.name})")
     problem = _mismatch(source, size, md5, progress)
     if problem:
         raise DownloadError(

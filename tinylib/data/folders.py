@@ -3,16 +3,20 @@
 Two arrangements are understood (`read_layout` comes here when a folder has no wnids.txt):
 
     root/<class>/**/*.jpg                       every image; val is a seeded stratified split
-    root/<class>/...  + root/val/<class>/...     val given (or validation/)
-    root/train/<class>/... + root/val/<class>/... val given (or validation/)
+    root/<class>/...  + root/val/<class>/...     val given (or validation/, valid/)
+    root/train/<class>/... + root/val/<class>/... val given (or validation/, valid/)
     root/test/**/*.jpg                          optional, unlabeled
 
-Class names and class ids are the folder names, sorted. Without a val folder, `VAL_SHARE`
-(20 %) of each class goes to val, chosen at random with `seed` (at least 1 image of every
-class with 2 or more; a class with 1 image keeps it in train). At the top of the tree the
+Class names and class ids are the folder names, sorted. Without a val folder, about
+`VAL_SHARE` (20 %) of each class goes to val, decided per file by a hash of `seed` and its
+path inside the class folder (as TFDS does), so the split of a file never moves when photos
+are added or removed (at least 1 image of every class with 2 or more goes to val; a class
+with 1 image keeps it in train). At the top of the tree the
 names train, val, validation and test are never classes. Images are found recursively
-(.jpg .jpeg .png .bmp .gif .webp .tif .tiff, any case); hidden files and folders and OS
-clutter (`.DS_Store`, `__MACOSX/`, `._*`, `Thumbs.db`...) are ignored.
+(every suffix Pillow decodes here, .jfif and .avif included, any case; .heic and others
+Pillow cannot decode are listed as skipped with the reason), linked sub-folders followed;
+hidden files and folders and OS clutter (`.DS_Store`, `__MACOSX/`, `._*`, `Thumbs.db`...)
+are ignored. A tree needs at least 2 class folders.
 
 Every image is decoded once with the one decoder (`tinylib.data.images.decode`) when first
 read; unreadable files are left out and listed in `DatasetInfo.skipped`, never fatal. The
@@ -27,19 +31,22 @@ import hashlib
 import json
 import os
 import re
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from tinylib import config, files
 from tinylib.data.images import ImageDecodeError, decode
 from tinylib.data.layout import DatasetInfo, LayoutError
 
-SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+NOT_PHOTOS = {".bufr", ".grib", ".h5", ".hdf", ".wmf", ".emf", ".eps", ".ps", ".mpeg", ".mpg"}  # stubs, vector, video
+DECODED = tuple(sorted({s for s, f in Image.registered_extensions().items() if f in Image.OPEN} - NOT_PHOTOS))
+UNDECODED = tuple(s for s in (".heic", ".heif", ".avif", ".jxl") if s not in DECODED)  # phone photos, listed
+SUFFIXES = DECODED + UNDECODED
 VAL_SHARE = 0.2
-VAL_FOLDERS = ("val", "validation")
+VAL_FOLDERS = ("val", "validation", "valid")
 RESERVED = ("train", *VAL_FOLDERS, "test")
 CHECKED = "checked.json"
 
@@ -57,9 +64,11 @@ def images_under(folder: str | os.PathLike) -> list[Path]:
     """Every image file under `folder`, recursively, in natural order ("2.jpg" before "10.jpg");
     hidden files and folders and OS clutter are skipped. [] when `folder` is not a folder."""
     folder = Path(folder)
-    found = []
-    for parent, folders, names in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".") and not files.is_metadata(name)]
+    found, seen = [], set()
+    for parent, folders, names in os.walk(folder, followlinks=True):  # linked sub-folders too, each once
+        seen.add(os.path.realpath(parent))
+        folders[:] = [name for name in folders if not name.startswith(".") and not files.is_metadata(name)
+                      and os.path.realpath(os.path.join(parent, name)) not in seen]  # fmt: skip
         found += [Path(parent) / name for name in names if is_folder_image(name)]
     return sorted(found, key=lambda path: _natural_key(path.relative_to(folder)))
 
@@ -108,8 +117,8 @@ def read_folder_layout(root: str | os.PathLike, val_share: float = VAL_SHARE, se
     boxes int32 (N, 4) all -1; `skipped`: (path, reason) of every unreadable file, left out.
 
     val_share: the share of each class that goes to val when there is no val folder (0 <= share < 1).
-    Raises LayoutError when `root` holds no class folders with images, when val/ names a class
-    train has not, or when a class has no readable image."""
+    Raises LayoutError when `root` holds no class folders with images or only one, when val/
+    is empty or names a class train has not, or when a class has no readable image."""
     if not 0 <= val_share < 1:
         raise ValueError(f"val_share must be in [0, 1), got {val_share}")
     root = Path(root).expanduser()
@@ -120,9 +129,20 @@ def read_folder_layout(root: str | os.PathLike, val_share: float = VAL_SHARE, se
             f"(like {root / 'cats' / 'photo1.jpg'}) — pass the folder that contains wnids.txt or your class folders, "
             "or run `tinylib data prepare` for Tiny ImageNet"
         )
+    if len(train) < 2:
+        (only,) = train
+        raise LayoutError(
+            f"{_train_root(root)} holds only one class folder ({only}), and a classifier needs at least 2: "
+            f"if {_train_root(root) / only} holds your class folders, pass that folder; else add a folder per class"
+        )
     names = tuple(train)
     val_root = _val_root(root)
     val = _class_folders(val_root, root) if val_root else {}
+    if val_root and not val:
+        raise LayoutError(
+            f"{val_root} holds no class folders with images (like {val_root / names[0] / 'photo1.jpg'}): "
+            f"add them, or remove the empty {val_root.name}/ folder to draw val from the training images"
+        )
     unknown = sorted(set(val) - set(names))
     if unknown:
         raise LayoutError(f"{val_root} has class folder(s) that train has not: {', '.join(unknown)}")
@@ -136,25 +156,37 @@ def read_folder_layout(root: str | os.PathLike, val_share: float = VAL_SHARE, se
     if empty:
         raise LayoutError(f"class folder(s) {', '.join(empty)} under {root} hold no readable image")
     if val_root is None:
-        train, val = split_stratified(train, val_share, seed)
+        train, val = split_stratified(train, val_share, seed, root)
     return _info(root, names, train, val, [path for path in test if path not in bad], skipped)
 
 
 def split_stratified(
-    classes: dict[str, list[Path]], val_share: float = VAL_SHARE, seed: int = 0
+    classes: dict[str, list[Path]], val_share: float = VAL_SHARE, seed: int = 0, root: Path | None = None
 ) -> tuple[dict[str, list[Path]], dict[str, list[Path]]]:
-    """({class: train files}, {class: val files}): `val_share` of each class (rounded; at least
-    1 when a class has 2 or more images, never all of them) drawn at random. The draw of a class
-    depends only on `seed`, its name and its files, so adding a class moves no other image."""
+    """({class: train files}, {class: val files}): each file goes to val when a hash of `seed`
+    and its path relative to its class folder (under `root`, else its name) falls in the first
+    `val_share` of the hash range, as TFDS splits; so adding or removing files moves no other
+    file between train and val. A class with 2 or more images keeps at least 1 in val (its
+    lowest hash) and 1 in train (its highest)."""
     train, val = {}, {}
     for name, images in classes.items():
-        count = len(images)
-        share = 0 if count < 2 or val_share == 0 else min(count - 1, max(1, round(count * val_share)))
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-        chosen = set(rng.permutation(count)[:share].tolist())
+        keys = [_split_key(path, name, root, seed) for path in images]
+        chosen = {k for k, key in enumerate(keys) if key < val_share}
+        if len(images) < 2 or val_share == 0:
+            chosen = set()
+        else:
+            order = sorted(range(len(images)), key=keys.__getitem__)
+            chosen = (chosen or {order[0]}) - ({order[-1]} if len(chosen) == len(images) else set())
         val[name] = [path for k, path in enumerate(images) if k in chosen]
         train[name] = [path for k, path in enumerate(images) if k not in chosen]
     return train, val
+
+
+def _split_key(path: Path, name: str, root: Path | None, seed: int) -> float:
+    """A number in [0, 1) fixed by `seed` and the path of `path` inside its class folder."""
+    relative = path.relative_to(_train_root(root) / name).as_posix() if root is not None else path.name
+    digest = hashlib.sha256(f"{seed}/{relative}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def _info(root, names, train, val, test, skipped) -> DatasetInfo:
@@ -184,9 +216,15 @@ def _info(root, names, train, val, test, skipped) -> DatasetInfo:
 
 def _verdict(path: Path) -> str:
     """ "" when `path` decodes, else the short reason it does not."""
+    if path.is_symlink() and not path.exists():
+        return f"is a broken link (to {os.readlink(path)}, which does not exist)"
     try:
         decode(path)
     except ImageDecodeError as error:
+        if path.suffix.lower() in UNDECODED:
+            return (
+                f"{path.suffix} is not decoded by this Pillow: convert such photos to JPEG (or pip install pillow-heif)"
+            )
         return error.reason
     except OSError as error:
         return f"cannot be read ({error.strerror or error})"
@@ -204,10 +242,15 @@ def check_images(root: Path, paths: list[Path], workers: int | None = None) -> l
         known = {}
     stamps = {}
     for path in paths:
-        status = path.stat()
+        try:
+            status = path.stat()
+        except OSError:  # a dangling link, or gone since the folder was listed: decoded (and listed) below
+            status = os.stat_result((0,) * 10)
         stamps[path] = [status.st_size, status.st_mtime_ns]
     relative = {path: path.relative_to(root).as_posix() for path in paths}
-    todo = [path for path in paths if known.get(relative[path], [None, None])[:2] != stamps[path]]
+    todo = [
+        path for path in paths if known.get(relative[path], [None, None])[:2] != stamps[path] or not stamps[path][1]
+    ]
     with ThreadPoolExecutor(workers or min(os.cpu_count() or 1, 8)) as pool:  # PIL releases the GIL
         fresh = dict(zip(todo, pool.map(_verdict, todo)))
     record = {}

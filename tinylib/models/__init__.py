@@ -1,6 +1,7 @@
 """Models for 64x64 images: the original seed model, ResNets and their plain twins, and
 tools that measure them (parameters, multiply-accumulates, depth, receptive field)."""
 
+import tinylib.data.keras_settings  # noqa: F401  first: channels-last whatever ~/.keras/keras.json says
 from tinylib.models.measure import (
     count_flops,
     describe,

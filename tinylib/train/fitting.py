@@ -22,9 +22,9 @@ from tinylib.data.arrays import TrainingData
 from tinylib.data.augment import Augmenter
 from tinylib.data.batching import batches
 from tinylib.inference import predict_probabilities, scores
-from tinylib.train import devices, distribute, on_device
+from tinylib.train import devices, distribute, on_device, provenance
 from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget, progress_verbosity
-from tinylib.train.recipes import Recipe
+from tinylib.train.recipes import Recipe, batch_within
 from tinylib.workdir import Workdir
 
 # Keras 3.15 warns on every fit() with a tf.data input unless shuffle=False is passed, although
@@ -105,6 +105,8 @@ def fit(
     _check_precision(model, device_plan)
     workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
+    if recipe.batch_size > len(data.train_images) > 0:
+        recipe = recipe.with_batch_size(batch_within(recipe.batch_size, len(data.train_images)))
     plan = _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight)
     chief = distribute.is_chief(plan.strategy)
     with workdir.lock() if chief else contextlib.nullcontext(), workdir.disk_full_as_one_line():
@@ -115,6 +117,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
     """`fit` once the chief holds the work folder: resume or finish, train, evaluate, record."""
     recipe = plan.recipe
     workdir.check_compatible(dataclasses.asdict(recipe), model.name)
+    provenance.check_continuation(workdir, data, model.name, int(model.count_params()))
     if workdir.finished:  # nothing left to train: the model takes the final weights
         model.set_weights(workdir.load_model("last").get_weights())
         return workdir.run()
@@ -122,6 +125,7 @@ def _fit_locked(model, data: TrainingData, workdir: Workdir, plan: Plan, chief: 
         workdir.remove_leftovers()  # of a run killed while saving
         workdir.check_free_space(space_needed(model))
         workdir.write_recipe(recipe.to_json())
+        provenance.record_start(workdir, data, model.name, int(model.count_params()))
     devices.seed_everything(recipe.seed)
     run = _train_in_worker_folder(model, data, workdir, plan)
     if run["status"] == "complete":  # on one device, outside any strategy: every val image once
@@ -271,9 +275,7 @@ def _finish(original, model, data: TrainingData, workdir: Workdir, plan: Plan, s
         "model": model.name,
         "parameters": int(model.count_params()),
         "recipe": dataclasses.asdict(plan.recipe),
-        "data": data.source,
-        "class_ids": list(data.class_ids),
-        "train_images": int(len(data.train_images)),
+        **data.record(),
         "epochs_planned": plan.recipe.epochs,
         "epochs_done": len(rows),
         "steps_per_epoch": steps,

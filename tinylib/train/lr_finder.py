@@ -12,13 +12,14 @@ import numpy as np
 from tinylib.data.arrays import TrainingData
 from tinylib.data.batching import batches
 from tinylib.train import devices
-from tinylib.train.recipes import Recipe
+from tinylib.train.recipes import Recipe, batch_within
 from tinylib.train.recipes import recipe as named_recipe
 
 DIVERGENCE_FACTOR = 4.0  # stop once the smoothed loss passes 4 x the best smoothed loss so far (fastai)
 MINIMUM = "minimum / 10"
 STEEPEST = "steepest descent"
 RULES = (MINIMUM, STEEPEST)
+MIN_STEPS = 10  # fewer points leave nothing to suggest from once the start-up and the tail are dropped
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,8 +63,8 @@ class RangeTest:
 def exponential_ramp(start: float, end: float, steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
     """start x (end / start) ** (step / (steps - 1)): start at step 0, end at step steps - 1.
     Keras' ExponentialDecay with a decay rate above 1 is exactly this ramp."""
-    if not 0 < start < end or steps < 2:
-        raise ValueError(f"expected 0 < start < end and steps >= 2; got start={start}, end={end}, steps={steps}")
+    if not 0 < start < end < math.inf or steps < 2:
+        raise ValueError(f"expected 0 < start < end < inf and steps >= 2; got start={start}, end={end}, steps={steps}")
     return keras.optimizers.schedules.ExponentialDecay(start, decay_steps=steps - 1, decay_rate=end / start)
 
 
@@ -112,11 +113,14 @@ def find_learning_rate(
     settings are used (a new one is made, the given one is not touched) with the "baseline"
     recipe's other settings. The learning rate found is for this batch size: with another one,
     scale it linearly (`Recipe.with_batch_size`). rule: one of RULES (see `suggest`).
-    Raises ValueError for a model that cannot be cloned or an invalid ramp."""
+    Raises ValueError for a model that cannot be cloned, an invalid ramp (an end that is not
+    finite, fewer than MIN_STEPS steps), or a suggestion below the ramp's start."""
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(RULES)}; got {rule!r}")
+    if steps < MIN_STEPS:
+        raise ValueError(f"a ramp of {steps} steps is too short to suggest a rate: use {MIN_STEPS} steps or more")
     settings = recipe if isinstance(recipe, Recipe) else named_recipe("baseline")
-    batch_size = batch_size or settings.batch_size
+    batch_size = batch_within(batch_size or settings.batch_size, len(data.train_images))
     schedule = exponential_ramp(start, end, steps)
     copy = _copy(model)
     copy.compile(
@@ -130,9 +134,19 @@ def find_learning_rate(
     losses, smoothed, diverged = _ramp_up(copy, _endless(stream), steps, smoothing)
     rates = np.asarray(keras.ops.convert_to_numpy(schedule(np.arange(steps, dtype="float32"))), np.float64)
     divergence = float(rates[diverged]) if diverged is not None else None
-    return RangeTest(rates[: len(losses)], np.asarray(losses), np.asarray(smoothed),
-                     suggest(rates[: len(losses)], np.asarray(smoothed)), rule, divergence, start, end, steps,
-                     batch_size, time.perf_counter() - began)  # fmt: skip
+    suggestions = _within_the_ramp(suggest(rates[: len(losses)], np.asarray(smoothed)), rule, start)
+    return RangeTest(rates[: len(losses)], np.asarray(losses), np.asarray(smoothed), suggestions, rule, divergence,
+                     start, end, steps, batch_size, time.perf_counter() - began)  # fmt: skip
+
+
+def _within_the_ramp(suggestions: dict[str, float], rule: str, start: float) -> dict[str, float]:
+    """`suggestions`, unless the one `rule` chose is below every rate tried: ValueError then."""
+    if suggestions[rule] < start:
+        raise ValueError(
+            f"the loss was lowest at the first rates tried, so {rule} gives {suggestions[rule]:.2g}, below the "
+            f"ramp's start ({start:g}): start the ramp lower (e.g. {start / 100:g})"
+        )
+    return suggestions
 
 
 def _copy(model: keras.Model) -> keras.Model:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 
 import keras
 
@@ -16,6 +17,20 @@ WARMUP_START = 0.1  # warm-up starts at a tenth of the peak rate (as the kit's W
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("constant", "cosine", "onecycle", "cyclical")
+
+
+def batch_within(batch_size: int, images: int) -> int:
+    """`batch_size`, or `images` when the training set holds fewer, saying so in one line on
+    stderr: a batch larger than the data would be one step per epoch at a learning rate scaled
+    up for images that are not there (or a batch too large for memory)."""
+    if images < 1 or batch_size <= images:
+        return batch_size
+    print(
+        f"tinylib: note: batch size {batch_size:,} is larger than the {images:,} training images: using {images:,} "
+        "(the learning rate scales with it)",
+        file=sys.stderr,
+    )
+    return images
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,7 @@ places one where it outlives the session (Google Drive on Colab, /kaggle/working
     run.json       the run record (status, recipe, model, class ids, data, timings, val scores)
     history.csv    one row per epoch (column `epoch` first)
     recipe.json    the training recipe, to refuse resuming with another one
+    train_files.txt   the training images of a class-per-folder tree (`train.provenance`)
     best.keras     the model with the best val accuracy so far
     last.keras     the model after the last completed epoch
     backup/        weights, optimiser state and epoch of an unfinished run (resume)
@@ -27,7 +28,7 @@ import json
 import os
 from pathlib import Path
 
-from tinylib.files import atomic_file, write_atomically
+from tinylib.files import atomic_file, read_table, read_text, write_atomically
 from tinylib.workdir.folder import (  # noqa: F401 (the names are the package's)
     BACKUP,
     CHECKPOINTS,
@@ -43,8 +44,10 @@ from tinylib.workdir.folder import (  # noqa: F401 (the names are the package's)
     SPACE_FIX,
     SUMMARY,
     TENSORBOARD,
+    TRAIN_FILES,
     VAL_PREDICTIONS,
     WORKER,
+    WRITTEN,
     Folder,
     WorkdirInUse,
 )
@@ -58,24 +61,38 @@ class IncompatibleRun(ValueError):
     """A work folder holds a run that differs from the one asked for (recipe, model, classes)."""
 
 
+def _read_json(path: Path) -> dict | None:
+    """A JSON record of the folder (None when missing); ValueError naming it when damaged."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(read_text(path))
+    except ValueError as error:
+        raise ValueError(f"{path} is damaged ({error}): put back a good copy, or use another --workdir") from None
+
+
 class Workdir(Folder):
     """A run's work folder. `Workdir(path)` never creates anything; writers call `create()`."""
 
     # ------------------------------------------------------------------ records
     def run(self) -> dict:
         """run.json as a dict ({} when there is none yet)."""
-        return json.loads(self.run_file.read_text(encoding="utf-8")) if self.run_file.is_file() else {}
+        return _read_json(self.run_file) or {}
 
     def write_run(self, run: dict) -> None:
         """Replace run.json atomically."""
         write_atomically(self.run_file, json.dumps(run, indent=2) + "\n")
 
     def history(self) -> list[dict]:
-        """Rows of history.csv as dicts of strings, one per epoch ([] when there is none)."""
-        if not self.history_file.is_file():
-            return []
-        with open(self.history_file, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+        """Rows of history.csv as dicts of strings, one per epoch ([] when none), also as a spreadsheet
+        saves it (`files.read_table`). Raises ValueError (one line) when it has no `epoch` column."""
+        rows = read_table(self.history_file) if self.history_file.is_file() else []
+        if rows and "epoch" not in rows[0]:
+            raise ValueError(
+                f"{self.history_file} was changed by another program (its columns: {', '.join(rows[0])[:80]}, no "
+                "epoch): put back the one tinylib wrote (or save it as CSV again), then run the same command again"
+            )
+        return rows
 
     def history_columns(self) -> dict[str, list[float]]:
         """history.csv as {column: float values per epoch} ({} when there is none)."""
@@ -93,8 +110,17 @@ class Workdir(Folder):
 
     def recipe(self) -> dict | None:
         """recipe.json as a dict, or None when the folder has none."""
-        path = self.path / RECIPE
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return _read_json(self.path / RECIPE)
+
+    def train_files(self) -> set[str] | None:
+        """train_files.txt: the relative paths of a class-folder run's training images (None when
+        the run did not record them)."""
+        path = self.path / TRAIN_FILES
+        return set(read_text(path).splitlines()) - {""} if path.is_file() else None
+
+    def write_train_files(self, names) -> None:
+        """Write train_files.txt atomically: one relative path (str) a line."""
+        write_atomically(self.path / TRAIN_FILES, "".join(f"{name}\n" for name in names))
 
     def write_recipe(self, recipe_json: str) -> None:
         write_atomically(self.path / RECIPE, recipe_json.rstrip("\n") + "\n")
@@ -140,17 +166,22 @@ class Workdir(Folder):
 
     def load_model(self, which: str = "best"):
         """The Keras model `which` ("best" or "last"), without its optimiser (compile=False).
-        Raises NoTrainedModel (see `model_file`), or ValueError naming the file when it is damaged."""
+        Raises NoTrainedModel (see `model_file`), or ValueError naming the file when it is damaged
+        or was saved by another Keras version than the one installed (naming both)."""
         import keras
+
+        from tinylib.models.saved import saved_by_keras
 
         path = self.model_file(which)
         try:
             return keras.saving.load_model(path, compile=False)
-        except (OSError, ValueError, KeyError, EOFError) as error:
-            raise ValueError(
-                f"{path} exists but cannot be loaded ({type(error).__name__}: {' '.join(str(error).split())[:160]}); "
-                "it is damaged: delete it (or the whole folder) and train again"
-            ) from None
+        except (OSError, ValueError, KeyError, EOFError, TypeError) as error:
+            cause, saved_by = f"{type(error).__name__}: {' '.join(str(error).split())[:160]}", saved_by_keras(path)
+            why = (f"was saved by Keras {saved_by} and cannot be loaded by the Keras {keras.__version__} installed "
+                   f"here ({cause}): install Keras {saved_by} (pip install keras=={saved_by})")  # fmt: skip
+            if saved_by in (None, keras.__version__):
+                why = f"exists but cannot be loaded ({cause}); it is damaged: delete it (or the folder) and train again"
+            raise ValueError(f"{path} {why}") from None
 
     # ------------------------------------------------------------------ dataset
     def dataset_root(self) -> Path | None:

@@ -21,6 +21,9 @@ LOCK, WORKER = ".lock", ".worker-{}"
 REPORT, SUMMARY, EXPORT = "report.html", "summary.json", "export"
 PICTURES = ("curves.png", "mistakes.png")
 DERIVED = (SUMMARY, REPORT, *PICTURES)
+TRAIN_FILES = "train_files.txt"  # the training images of a class-per-folder tree (`train.provenance`)
+# Every file training and its readers write at the top of the folder.
+WRITTEN = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), *DERIVED)
 # How a full disk is told: what could not be saved, and what to do.
 CHECKPOINTS, SPACE_FIX = "the checkpoints of this run", "free some space, or use another --workdir"
 
@@ -114,9 +117,8 @@ class Folder:
     def remove_leftovers(self) -> list[Path]:
         """Delete the half-written files that processes killed while saving left beside the
         folder's records, models and backup (those of running processes are kept); returns them."""
-        names = (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), *DERIVED)
         backup = (self.backup_dir / "latest.weights.h5", self.backup_dir / "training_metadata.json")
-        targets = (*(self.path / name for name in names), *backup)
+        targets = (*(self.path / name for name in WRITTEN), *backup)
         return [path for target in targets for path in remove_leftovers(target.parent, target.name)]
 
     def check_free_space(self, needed: int) -> None:
@@ -155,7 +157,7 @@ class Folder:
     def clear(self, keep: tuple[str, ...] = ()) -> None:
         """Delete what training wrote (records, models, backup, TensorBoard logs), keeping the
         folder itself, other files and the names in `keep`."""
-        for name in (RUN, HISTORY, RECIPE, VAL_PREDICTIONS, *MODELS.values(), *DERIVED):
+        for name in WRITTEN:
             if name not in keep:
                 (self.path / name).unlink(missing_ok=True)
         for name in (BACKUP, TENSORBOARD):
