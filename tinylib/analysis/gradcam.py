@@ -61,8 +61,15 @@ def _logits(source, dense):
     return logits + dense.bias if dense.use_bias else logits
 
 
-def _gradients(model: keras.Model, layer: str, batch: np.ndarray, classes: np.ndarray | None):
-    """(feature maps (B, H, W, K), d score / d maps (B, H, W, K)) as numpy float32."""
+def feature_gradients(
+    model: keras.Model, layer: str, batch: np.ndarray, classes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grad-CAM's two ingredients on any backend (TensorFlow's tape, torch.autograd, jax.grad):
+    (feature maps of `layer`, d class score / d maps), both numpy float32 (B, H, W, K).
+
+    batch: float32 (B, 64, 64, 3) in [0, 1]. classes: int (B,), the class whose score (logit)
+    is differentiated; None: each image's predicted class. Raises ValueError on JAX for a
+    layer that a shortcut bypasses."""
     feature = model.get_layer(layer).output
     source, dense = _score_source(model)
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # as the model was built: no warning
@@ -143,7 +150,7 @@ def grad_cam(
         batch = images[start : start + batch_size]
         batch = batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch.astype(np.float32)
         chosen = None if classes is None else classes[start : start + batch_size]
-        maps, gradients = _gradients(model, layer, batch, chosen)
+        maps, gradients = feature_gradients(model, layer, batch, chosen)
         weights = gradients.mean(axis=(1, 2), keepdims=True)  # one weight per channel
         cams = np.maximum((weights * maps).sum(axis=-1), 0.0)  # (B, h, w)
         resized = keras.ops.image.resize(cams[..., None], size, interpolation="bilinear", data_format="channels_last")
