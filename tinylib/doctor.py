@@ -59,8 +59,8 @@ def _probe_keras(info: dict, hints: list[str]) -> None:
         info["backend"] = devices.backend()
         wanted = os.environ.get("KERAS_BACKEND")
         if wanted and wanted != info["backend"]:
-            hints.append(f"KERAS_BACKEND is {wanted} but Keras runs on {info['backend']}: it was imported before "
-                         "the setting; restart the runtime and choose the backend first (tinylib.backends)")  # fmt: skip
+            hints.append(f"KERAS_BACKEND is {wanted} but Keras runs on {info['backend']}: it was imported "
+                         "before the setting; restart the runtime, choose the backend first (tinylib.backends)")
         info["devices"] = list(devices.devices())
         info["accelerator"] = devices.accelerator()
         info["precision"] = "{} ({})".format(*devices.precision_policy())
