@@ -1,5 +1,5 @@
 """Choosing the backend (tinylib.backends, `tinylib env`), and the JAX path free of TensorFlow:
-training, the report and predict from the command line in a fresh process that never imports it."""
+training, the report, predict and export from the command line in a fresh process that never imports it."""
 
 import importlib.util
 import json
@@ -72,7 +72,9 @@ CLI_SCRIPT = textwrap.dedent(
                    "--batch-size", "8", "--workdir", run]),
              main(["report", run, "--quiet"]),
              main(["predict", run, str(root / "val" / "images")]),
-             main(["env"])]
+             main(["env"]),
+             main(["export", run]),  # .keras: every backend
+             main(["export", run, "--format", "tflite"])]  # refused: TensorFlow's converter
     print(json.dumps({"codes": codes, "tensorflow": sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow")}))
     """
 )
@@ -92,6 +94,8 @@ def test_train_report_and_predict_never_import_tensorflow_on_another_backend(bac
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report == {"codes": [0, 0, 0, 0], "tensorflow": []}
+    assert report == {"codes": [0, 0, 0, 0, 0, 2], "tensorflow": []}
+    assert f"--format tflite converts with TensorFlow, but Keras runs on {backend} here" in result.stderr
     assert re.search(rf"^backend\s+{backend}$", result.stdout, re.MULTILINE)  # `tinylib env` names it
-    assert (tmp_path / "run" / "report.html").is_file() and (tmp_path / "run" / "best.keras").is_file()
+    assert (tmp_path / "run" / "report.html").is_file()
+    assert (tmp_path / "run" / "export" / "keras" / "model.keras").is_file()

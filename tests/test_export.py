@@ -3,6 +3,7 @@ original's top-1 and probabilities on real val images, carry its class names, ne
 an export silently, and `tinylib predict` must read odd image files and survive a broken one."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -15,6 +16,11 @@ from tinylib.export import export
 from tinylib.predict import load_export, predict_files
 
 FORMATS = ("keras", "savedmodel", "tflite")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="SavedModel, TFLite and ONNX convert with TensorFlow; on JAX and PyTorch export refuses them and writes "
+    ".keras (tests/test_backend_choice.py)",
+)
 
 
 @pytest.fixture(scope="module")
