@@ -61,6 +61,26 @@ def _logits(source, dense):
     return logits + dense.bias if dense.use_bias else logits
 
 
+def _jax_gradients(to_maps: keras.Model, feature, source, layer: str, batch: np.ndarray, pick):
+    """JAX: the maps, then jax.grad of the summed picked scores through the head (maps -> scores)."""
+    import jax
+
+    try:
+        head = keras.Model(feature, source)
+    except ValueError as error:
+        raise ValueError(
+            f"on the JAX backend Grad-CAM needs a layer that every path to the output goes through "
+            f"(e.g. a block's *_out layer); {layer!r} is bypassed by a shortcut: {error}"
+        ) from None
+    maps = to_maps(batch, training=False)
+    weights = [v.value for v in head.trainable_variables], [v.value for v in head.non_trainable_variables]
+
+    def total(values):
+        return pick(head.stateless_call(*weights, values, training=False)[0]).sum()
+
+    return maps, jax.grad(total)(maps)
+
+
 def feature_gradients(
     model: keras.Model, layer: str, batch: np.ndarray, classes: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -98,22 +118,7 @@ def feature_gradients(
         maps, value = both(batch, training=False)
         (gradients,) = torch.autograd.grad(pick(value).sum(), maps)
     elif backend == "jax":
-        import jax
-
-        try:
-            head = keras.Model(feature, source)
-        except ValueError as error:
-            raise ValueError(
-                f"on the JAX backend Grad-CAM needs a layer that every path to the output goes through "
-                f"(e.g. a block's *_out layer); {layer!r} is bypassed by a shortcut: {error}"
-            ) from None
-        maps = keras.Model(inputs, feature)(batch, training=False)
-        weights = [v.value for v in head.trainable_variables], [v.value for v in head.non_trainable_variables]
-
-        def total(values):
-            return pick(head.stateless_call(*weights, values, training=False)[0]).sum()
-
-        gradients = jax.grad(total)(maps)
+        maps, gradients = _jax_gradients(keras.Model(inputs, feature), feature, source, layer, batch, pick)
     else:
         raise NotImplementedError(f"grad_cam does not support the {backend!r} backend")
     as_numpy = keras.ops.convert_to_numpy
