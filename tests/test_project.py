@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Layers import only downward (docs/architecture.md); course and cli sit on top.
 LAYERS = (
-    "files config backends data models inference workdir train doctor export predict analysis experiments plots widgets "
-    "report checks demo course cli"
+    "files config backends data models inference workdir train doctor export predict analysis experiments plots "
+    "widgets report checks demo course cli"
 ).split()
 
 
