@@ -117,7 +117,7 @@ test-jax: $(JAX_VENV)/.installed-$(JAX_HASH)
 # the package index's torch pulls CUDA libraries (README, "Backends", for the measured times).
 test-torch:
 	@test -x .venv-torch/bin/python || $(PYTHON) -m venv .venv-torch
-	.venv-torch/bin/python -m pip install $(PIP) $(CONSTRAINTS) -e '.[torch]' pytest nbval pyyaml
+	.venv-torch/bin/python -m pip install $(PIP) $(CONSTRAINTS) -c constraints/torch.txt -e '.[torch]' pytest nbval pyyaml
 	KERAS_BACKEND=torch TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=torch .venv-torch/bin/python -m pytest \
 		tests/test_backends.py tests/test_backend_choice.py tests/test_models.py tests/test_analysis_gradcam.py
 
