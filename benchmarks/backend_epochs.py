@@ -5,7 +5,7 @@ fresh process (a running Python cannot switch backends), seconds per epoch from 
         --python jax=.venv-jax/bin/python --python torch=.venv-torch/bin/python
 
 Each run: `tinylib train --data synthetic --model resnet10 --recipe baseline` in the quick
-profile (the profile's width, stem and batch size), --epochs epochs. Epoch 1 includes
+profile (its width 16 and "imagenet" stem; the recipe's batch 128), --epochs epochs. Epoch 1 includes
 compilation (jax.jit; TensorFlow's tf.function tracing); "steady" is the median of the others.
 Writes benchmarks/results/backend_epochs.json (command, date, machine, load, versions, commit).
 """
