@@ -165,11 +165,14 @@ def _self_check(model, folder: Path, format: str) -> dict:
 
 
 def _tensorflow_version() -> str | None:
+    """The installed TensorFlow's version, read from its metadata: importing it would start
+    TensorFlow beside JAX or PyTorch (and take the GPU)."""
+    import importlib.metadata
+
     try:
-        import tensorflow as tf
-    except ImportError:
+        return importlib.metadata.version("tensorflow")
+    except importlib.metadata.PackageNotFoundError:
         return None
-    return tf.__version__
 
 
 def load_runner(folder: Path, format: str):
