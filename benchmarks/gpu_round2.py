@@ -6,6 +6,9 @@ Two calls on the lent GPU (the carry holds one data set at a time), <= 8 minutes
     python benchmarks/gpu_round2.py speedrun throughput --zip .gpu/data/tiny-imagenet-20.zip  # ~4 min
     python benchmarks/gpu_round2.py mini200 speedrun throughput --smoke --zip Z               # any CPU
 
+mini200 trains in the calling process; speedrun and throughput start a fresh process per
+measurement (the caller never starts JAX on the GPU, which would reserve 75 % of its memory).
+
 Steps (each writes into one JSON, benchmarks/results/gpu_round2_<device>.json, rewritten after
 every step with command, date, device, driver, versions and commit):
 - mini200: `tinylib.train.fit` on the 200-class mini set (200 x 100 train, 25 val each) for
@@ -105,7 +108,8 @@ def mini200(args, result: dict, recorder) -> None:
     data, prepare_seconds = load(args.zip, args.smoke, 100, 50)
     section = {"data": {"classes": data.num_classes, "train_images": len(data.train_images),
                         "val_images": len(data.val_images), "prepare_seconds": prepare_seconds},
-               "seed_published_for_context": SEED_PUBLISHED, "runs": []}  # fmt: skip
+               "devices": list(devices.devices()), "seed_published_for_context": SEED_PUBLISHED,
+               "runs": []}  # fmt: skip
     result["mini200"] = section
     for model_name, preset, changes in MINI_RUNS:
         changes = {**changes, **({"epochs": 1, "batch_size": 50} if args.smoke else {})}
@@ -154,7 +158,7 @@ def _speedrun(args) -> None:
               tempfile.mkdtemp(prefix="speedrun-"), verbose=0, callbacks=[clock], augment_on="device")  # fmt: skip
     print(json.dumps({"import_seconds": round(imported - began, 1), "data_seconds": round(loaded - imported, 1),
                       "prepare_seconds": prepare_seconds, "fit_seconds": round(now() - loaded, 1),
-                      "curve": clock.rows, "final_val": run["val"]}))  # fmt: skip
+                      "curve": clock.rows, "final_val": run["val"], "device": devices.devices()[-1]}))  # fmt: skip
 
 
 def throughput(args, result: dict, recorder) -> None:
@@ -206,9 +210,7 @@ def _throughput(args) -> None:
 
 
 def header(args) -> dict:
-    import keras
-
-    from tinylib.train import devices
+    import keras  # no device probe here: JAX would take 75 % of the GPU from the steps' own processes
 
     smi = gpu.nvidia_smi()
     versions = {"python": platform.python_version(), "keras": keras.__version__, "backend": keras.config.backend()}
@@ -217,7 +219,7 @@ def header(args) -> dict:
     return {"what": "issue 25, GPU round 2 (benchmarks/gpu_round2.py)", "smoke": args.smoke,
             "command": "python " + " ".join(sys.argv),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "device": {"devices": list(devices.devices()), "nvidia_smi": smi, "driver": smi.get("driver_version")},
+            "device": {"nvidia_smi": smi, "driver": smi.get("driver_version")},
             "host": {"cpu_cores": os.cpu_count(), "platform": platform.platform()},
             "versions": versions, "commit": args.commit or gpu.git_commit(), "zip": args.zip}  # fmt: skip
 
