@@ -21,7 +21,8 @@ every step with command, date, device, driver, versions and commit):
 - throughput: ResNet-18@64 train steps (flip_crop inside the step, uint8 batches from
   PackedBatches), steady images/s after the compile, each backend in its own fresh process:
   JAX and PyTorch in bfloat16 and float32, then JAX tries toward 30,000 img/s
-  (steps_per_execution, batch size). Layouts: the kit's models are NHWC only (channels_last,
+  (steps_per_execution, batch size); on PyTorch the step runs eagerly (no compile: its
+  "compile_seconds" is only epoch 1's extra start-up). Layouts: the kit's models are NHWC only (channels_last,
   what cuDNN's bf16 Tensor Core kernels take); XLA assigns its own internal layouts.
 --smoke: tiny sizes, a narrow ResNet, output to a temporary folder: it only checks the script.
 """
