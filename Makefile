@@ -25,7 +25,16 @@ COLAB_MARKERS := versions and not end_to_end
 COLAB_NOTEBOOK := $(COLAB_VENV)/notebooks/colab_quickstart.ipynb
 COLAB_TESTS := tests $(COLAB_NOTEBOOK) -m "$(COLAB_MARKERS)"
 
-.PHONY: install demo test test-main test-colab lab lint wheel refresh-constraints clean
+# The JAX leg (`make test-jax`): KERAS_BACKEND=jax in .venv-jax (the `jax` extra at Colab's 0.7.2,
+# constraints/jax.txt) over the tests that touch the backend and notebooks 02-04 + the quickstart,
+# run on copies (their runs/ must not be the main leg's, which a JAX run would resume).
+JAX_VENV ?= .venv-jax
+JAX_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read() + open('constraints/jax.txt', 'rb').read()).hexdigest()[:12])")
+JAX_NOTEBOOKS := 02_residual_architecture 03_training_on_gpu 04_inspecting_hard_examples colab_quickstart
+JAX_TESTS := tests/test_backends.py tests/test_backend_choice.py tests/test_models.py tests/test_analysis_gradcam.py \
+	tests/test_lr_finder.py tests/test_distributed_jax.py $(JAX_NOTEBOOKS:%=$(JAX_VENV)/notebooks/%.ipynb)
+
+.PHONY: install demo test test-main test-colab test-jax test-torch lab lint wheel refresh-constraints clean
 
 install: $(VENV)/.dev-$(HASH)
 
@@ -60,6 +69,7 @@ test:
 	@status=0; \
 	$(MAKE) --no-print-directory test-main || status=1; \
 	$(MAKE) --no-print-directory test-colab || status=1; \
+	$(MAKE) --no-print-directory test-jax || status=1; \
 	exit $$status
 
 test-main: $(VENV)/.dev-$(HASH)
@@ -70,6 +80,28 @@ test-colab: $(COLAB_VENV)/.installed-$(COLAB_HASH)
 	@echo "== Colab leg: Colab's versions (constraints/colab.txt)"
 	@rm -rf $(COLAB_VENV)/notebooks && mkdir -p $(COLAB_VENV)/notebooks && cp notebooks/colab_quickstart.ipynb $(COLAB_NOTEBOOK)
 	TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=colab $(COLAB_BIN)/python -m pytest $(COLAB_TESTS)
+
+$(JAX_VENV)/.installed-$(JAX_HASH):
+	@$(CHECK_PYTHON)
+	@test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	@echo "installing tinylib with the jax extra (constraints/jax.txt) into $(JAX_VENV)"
+	$(JAX_VENV)/bin/python -m pip install $(PIP) --upgrade pip
+	$(JAX_VENV)/bin/python -m pip install $(PIP) $(CONSTRAINTS) -c constraints/jax.txt -e '.[jax]' pytest nbval pyyaml
+	@rm -f $(JAX_VENV)/.installed-*
+	@touch $@
+
+test-jax: $(JAX_VENV)/.installed-$(JAX_HASH)
+	@echo "== JAX leg: KERAS_BACKEND=jax, constraints/jax.txt"
+	@rm -rf $(JAX_VENV)/notebooks && mkdir -p $(JAX_VENV)/notebooks && cp $(JAX_NOTEBOOKS:%=notebooks/%.ipynb) $(JAX_VENV)/notebooks
+	KERAS_BACKEND=jax TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=jax $(JAX_VENV)/bin/python -m pytest $(JAX_TESTS)
+
+# Not in `make test`: the CPU build of torch 2.13.0 installs from this machine's disk only, elsewhere
+# the package index's torch pulls CUDA libraries (README, "Backends", for the measured times).
+test-torch:
+	@test -x .venv-torch/bin/python || $(PYTHON) -m venv .venv-torch
+	.venv-torch/bin/python -m pip install $(PIP) $(CONSTRAINTS) -c constraints/torch.txt -e '.[torch]' pytest nbval pyyaml
+	KERAS_BACKEND=torch TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=torch .venv-torch/bin/python -m pytest \
+		tests/test_backends.py tests/test_backend_choice.py tests/test_models.py tests/test_analysis_gradcam.py
 
 lab: $(VENV)/.lab-$(HASH)
 	$(BIN)/jupyter lab notebooks/

@@ -3,6 +3,7 @@ original's top-1 and probabilities on real val images, carry its class names, ne
 an export silently, and `tinylib predict` must read odd image files and survive a broken one."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -19,6 +20,11 @@ from tinylib.workdir import Workdir
 pytestmark = [pytest.mark.backend, pytest.mark.versions]
 
 FORMATS = ("keras", "savedmodel", "tflite")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="SavedModel, TFLite and ONNX convert with TensorFlow; on JAX and PyTorch export refuses them and writes "
+    ".keras (tests/test_backend_choice.py)",
+)
 
 
 @pytest.fixture(scope="module")

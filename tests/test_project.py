@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # Layers import only downward (docs/architecture.md); course and cli sit on top.
 LAYERS = (
-    "files config data models inference workdir train doctor export predict analysis experiments plots widgets report "
-    "checks demo course cli"
+    "files config backends data models inference workdir train doctor export predict analysis experiments plots "
+    "widgets report checks demo course cli"
 ).split()
 
 
@@ -47,7 +47,7 @@ def test_one_dependency_list():
     assert {"tensorflow", "keras", "numpy", "pillow", "matplotlib", "ipywidgets", "tqdm"} <= _names(core)
     assert not {"jupyterlab", "scikit-learn", "scipy"} & _names(core), "JupyterLab: the lab extra; metrics: numpy"
     assert not any("==" in dependency for dependency in core), "no exact pins: they break Colab"
-    assert set(extras) == {"lab", "onnx", "gpu", "dev"}
+    assert set(extras) == {"lab", "onnx", "gpu", "dev", "jax", "torch"}
     assert _names(extras["lab"]) == {"jupyterlab", "nbconvert"}
     assert extras["gpu"] and all("tensorflow[and-cuda]" in r and "sys_platform == 'linux'" in r for r in extras["gpu"])
     assert {"pytest", "nbval", "ruff", "nbstripout"} <= _names(extras["dev"])

@@ -48,6 +48,12 @@ def _accelerator_hints(info: dict) -> list[str]:
     return []
 
 
+def _installed_backends() -> list[str]:
+    from tinylib.backends import PACKAGES, installed_backends
+
+    return [f"{name} {version(PACKAGES[name])}" for name in installed_backends()]
+
+
 def _probe_keras(info: dict, hints: list[str]) -> None:
     if info["keras"] is None or int(info["keras"].split(".")[0]) < 3:
         hints.append("Keras 3 is required: `pip install -U 'keras>=3.13'` (TensorFlow >= 2.20 ships it).")
@@ -56,6 +62,10 @@ def _probe_keras(info: dict, hints: list[str]) -> None:
         from tinylib.train import devices
 
         info["backend"] = devices.backend()
+        wanted = os.environ.get("KERAS_BACKEND")
+        if wanted and wanted != info["backend"]:
+            hints.append(f"KERAS_BACKEND is {wanted} but Keras runs on {info['backend']}: it was imported "
+                         "before the setting; restart the runtime, choose the backend first (tinylib.backends)")
         info["devices"] = list(devices.devices())
         info["accelerator"] = devices.accelerator()
         info["precision"] = "{} ({})".format(*devices.precision_policy())
@@ -80,7 +90,8 @@ def report(print_report: bool = True) -> dict:
     data lives, with hints.
 
     Returns a dict (keys: python, platform (colab, kaggle or local), system, tinylib,
-    tensorflow, keras, backend, devices, accelerator (GPU, TPU or none), colab, profile,
+    tensorflow, keras, backend (Keras' backend: $KERAS_BACKEND, see `tinylib.backends`),
+    backends (those installed, with versions), devices, accelerator (GPU, TPU or none), colab, profile,
     precision (the policy `use_precision` would choose, and why), jit_compile (XLA on or off
     for training, and why), data (where downloads are kept, and why), extract (extracted data
     and packed caches), work (work folders), hints); prints it as aligned lines unless
@@ -95,6 +106,7 @@ def report(print_report: bool = True) -> dict:
         "tensorflow": config.installed_version("tensorflow", "tensorflow-cpu"),
         "keras": version("keras"),
         "backend": None,
+        "backends": _installed_backends(),
         "devices": [],
         "accelerator": "none",
         "colab": config.platform() == "colab",

@@ -123,9 +123,16 @@ def export(
     run.json; a dataset listing the same classes in another order is mapped by class id).
     Returns the export folder. Raises FileExistsError for an existing `output` unless
     force=True, NoTrainedModel, IncompatibleRun for a dataset with other classes, ValueError
-    for a model with non-finite weights or a SavedModel `output` whose path holds [ ] * ?."""
+    for a model with non-finite weights, a SavedModel `output` whose path holds [ ] * ?, or a format
+    other than "keras" on JAX or PyTorch."""
     if format not in FORMATS:
         raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+    import keras
+
+    backend = keras.config.backend()
+    if format != "keras" and backend != "tensorflow":
+        raise ValueError(f"--format {format} converts with TensorFlow, but Keras runs on {backend} here: export "
+                         "with KERAS_BACKEND=tensorflow (the .keras file loads on every backend), or --format keras")
     workdir = Workdir(workdir)
     model_file = workdir.model_file(which)
     output = Path(output) if output is not None else workdir.export_dir(format)
@@ -167,11 +174,14 @@ def _self_check(model, folder: Path, format: str) -> dict:
 
 
 def _tensorflow_version() -> str | None:
+    """The installed TensorFlow's version, read from its metadata: importing it would start
+    TensorFlow beside JAX or PyTorch (and take the GPU)."""
+    import importlib.metadata
+
     try:
-        import tensorflow as tf
-    except ImportError:
+        return importlib.metadata.version("tensorflow")
+    except importlib.metadata.PackageNotFoundError:
         return None
-    return tf.__version__
 
 
 def load_runner(folder: Path, format: str):

@@ -11,6 +11,7 @@ from tinylib.analysis.gradcam import (
     box_mass,
     box_mass_summary,
     default_cam_layer,
+    feature_gradients,
     feature_map_layers,
     grad_cam,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "confused_pairs",
     "confusion_matrix",
     "default_cam_layer",
+    "feature_gradients",
     "expected_calibration_error",
     "feature_map_layers",
     "grad_cam",

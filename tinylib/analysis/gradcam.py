@@ -61,8 +61,35 @@ def _logits(source, dense):
     return logits + dense.bias if dense.use_bias else logits
 
 
-def _gradients(model: keras.Model, layer: str, batch: np.ndarray, classes: np.ndarray | None):
-    """(feature maps (B, H, W, K), d score / d maps (B, H, W, K)) as numpy float32."""
+def _jax_gradients(to_maps: keras.Model, feature, source, layer: str, batch: np.ndarray, pick):
+    """JAX: the maps, then jax.grad of the summed picked scores through the head (maps -> scores)."""
+    import jax
+
+    try:
+        head = keras.Model(feature, source)
+    except ValueError as error:
+        raise ValueError(
+            f"on the JAX backend Grad-CAM needs a layer that every path to the output goes through "
+            f"(e.g. a block's *_out layer); {layer!r} is bypassed by a shortcut: {error}"
+        ) from None
+    maps = to_maps(batch, training=False)
+    weights = [v.value for v in head.trainable_variables], [v.value for v in head.non_trainable_variables]
+
+    def total(values):
+        return pick(head.stateless_call(*weights, values, training=False)[0]).sum()
+
+    return maps, jax.grad(total)(maps)
+
+
+def feature_gradients(
+    model: keras.Model, layer: str, batch: np.ndarray, classes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grad-CAM's two ingredients on any backend (TensorFlow's tape, torch.autograd, jax.grad):
+    (feature maps of `layer`, d class score / d maps), both numpy float32 (B, H, W, K).
+
+    batch: float32 (B, 64, 64, 3) in [0, 1]. classes: int (B,), the class whose score (logit)
+    is differentiated; None: each image's predicted class. Raises ValueError on JAX for a
+    layer that a shortcut bypasses."""
     feature = model.get_layer(layer).output
     source, dense = _score_source(model)
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # as the model was built: no warning
@@ -91,22 +118,7 @@ def _gradients(model: keras.Model, layer: str, batch: np.ndarray, classes: np.nd
         maps, value = both(batch, training=False)
         (gradients,) = torch.autograd.grad(pick(value).sum(), maps)
     elif backend == "jax":
-        import jax
-
-        try:
-            head = keras.Model(feature, source)
-        except ValueError as error:
-            raise ValueError(
-                f"on the JAX backend Grad-CAM needs a layer that every path to the output goes through "
-                f"(e.g. a block's *_out layer); {layer!r} is bypassed by a shortcut: {error}"
-            ) from None
-        maps = keras.Model(inputs, feature)(batch, training=False)
-        weights = [v.value for v in head.trainable_variables], [v.value for v in head.non_trainable_variables]
-
-        def total(values):
-            return pick(head.stateless_call(*weights, values, training=False)[0]).sum()
-
-        gradients = jax.grad(total)(maps)
+        maps, gradients = _jax_gradients(keras.Model(inputs, feature), feature, source, layer, batch, pick)
     else:
         raise NotImplementedError(f"grad_cam does not support the {backend!r} backend")
     as_numpy = keras.ops.convert_to_numpy
@@ -143,7 +155,7 @@ def grad_cam(
         batch = images[start : start + batch_size]
         batch = batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch.astype(np.float32)
         chosen = None if classes is None else classes[start : start + batch_size]
-        maps, gradients = _gradients(model, layer, batch, chosen)
+        maps, gradients = feature_gradients(model, layer, batch, chosen)
         weights = gradients.mean(axis=(1, 2), keepdims=True)  # one weight per channel
         cams = np.maximum((weights * maps).sum(axis=-1), 0.0)  # (B, h, w)
         resized = keras.ops.image.resize(cams[..., None], size, interpolation="bilinear", data_format="channels_last")

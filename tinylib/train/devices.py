@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import random
+import sys
 from pathlib import Path
 
 from tinylib.config import PRECISIONS, installed_version
@@ -34,7 +35,16 @@ def seed_everything(seed: int = 0) -> None:
     np.random.seed(seed)
     import keras
 
-    keras.utils.set_random_seed(seed)
+    if keras.config.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+        return
+    # keras.utils.set_random_seed imports TensorFlow wherever it is installed (to seed tf.random):
+    # on JAX and PyTorch that costs seconds and, on a GPU, grabs its memory. Hidden meanwhile.
+    sys.modules["tensorflow"] = None  # `import tensorflow` raises ImportError
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        del sys.modules["tensorflow"]
 
 
 def backend() -> str:

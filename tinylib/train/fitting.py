@@ -23,7 +23,13 @@ from tinylib.data.augment import Augmenter
 from tinylib.data.batching import batches
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device, provenance
-from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget, progress_verbosity
+from tinylib.train.callbacks import (
+    CHECKPOINT_SECONDS_ON_ACCELERATORS,
+    Checkpoint,
+    EpochLog,
+    TimeBudget,
+    progress_verbosity,
+)
 from tinylib.train.recipes import Recipe, batch_within
 from tinylib.workdir import Workdir
 
@@ -236,13 +242,15 @@ def _compile(trained: keras.Model, data: TrainingData, plan: Plan) -> int:
 
 def _callbacks(model: keras.Model, workdir: Workdir, plan: Plan) -> list:
     best_so_far = [float(r["val_accuracy"]) for r in workdir.history() if r.get("val_accuracy")]
+    hold = CHECKPOINT_SECONDS_ON_ACCELERATORS if devices.accelerator() != "none" else 0.0
     callbacks = [
         distribute.AverageStatistics(plan.strategy, model),  # first: what is logged and saved is the same everywhere
         *plan.callbacks,
         EpochLog(workdir),
         TimeBudget(plan.max_minutes, plan.strategy),
-        Checkpoint(model, workdir.model_path("best"), "val_accuracy", max(best_so_far) if best_so_far else None),
-        Checkpoint(model, workdir.model_path("last")),
+        Checkpoint(model, workdir.model_path("best"), "val_accuracy", max(best_so_far) if best_so_far else None,
+                   min_seconds=hold),
+        Checkpoint(model, workdir.model_path("last"), min_seconds=hold),
         # Last, so a crash before it re-runs the epoch; kept after a paused run, deleted when complete.
         distribute.AtomicBackupAndRestore(str(workdir.backup_dir), delete_checkpoint=False),
     ]
