@@ -138,11 +138,6 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training, self.stopped_early = True, True
 
 
-# fit's best.keras and last.keras on a GPU or TPU: at most one write per file every 30 s (and at
-# the end); on CPUs an epoch of this kit takes longer than a write, so every epoch is written.
-CHECKPOINT_SECONDS_ON_ACCELERATORS = 30.0
-
-
 class Checkpoint(keras.callbacks.Callback):
     """Save `target` (the plain model, not the on-device augmentation wrapper that trains; without
     optimiser, see `portable`) to `path` after every epoch, or only when `monitor` (e.g.

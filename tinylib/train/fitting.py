@@ -23,13 +23,7 @@ from tinylib.data.augment import Augmenter
 from tinylib.data.batching import batches
 from tinylib.inference import predict_probabilities, scores
 from tinylib.train import devices, distribute, on_device, provenance
-from tinylib.train.callbacks import (
-    CHECKPOINT_SECONDS_ON_ACCELERATORS,
-    Checkpoint,
-    EpochLog,
-    TimeBudget,
-    progress_verbosity,
-)
+from tinylib.train.callbacks import Checkpoint, EpochLog, TimeBudget, progress_verbosity
 from tinylib.train.recipes import Recipe, batch_within
 from tinylib.workdir import Workdir
 
@@ -106,9 +100,7 @@ def fit(
     than `space_needed(model)` or runs full while saving (the files saved before stay whole),
     ValueError when `device_plan` names another precision than the model's.
     """
-    if device_plan is None:
-        device_plan = _device_plan(model, recipe, strategy, augment_on, jit_compile)
-    _check_precision(model, device_plan)
+    device_plan = _device_plan(model, device_plan, recipe, strategy, augment_on, jit_compile)
     workdir = Workdir(workdir).create()
     data = data if isinstance(data, TrainingData) else TrainingData.from_root(data)
     if recipe.batch_size > len(data.train_images) > 0:
@@ -156,20 +148,19 @@ def _train_in_worker_folder(model, data: TrainingData, workdir: Workdir, plan: P
         return _train(model, data, folder, plan)
 
 
-def _device_plan(model, recipe: Recipe, strategy, augment_on: str, jit_compile: bool | None) -> devices.DevicePlan:
-    """`devices.plan` for this call's arguments, with the precision `model` was built under."""
+def _device_plan(model, given, recipe: Recipe, strategy, augment_on: str, jit_compile) -> devices.DevicePlan:
+    """`given` (refused when it names another precision than the one `model` was built under),
+    else `devices.plan` for this call's arguments with the model's precision."""
     built = model.dtype_policy.name
-    chosen = devices.plan(recipe.augment, "auto", augment_on, xla=jit_compile, engine=strategy)
-    return dataclasses.replace(chosen, precision=(built, "the policy the model was built under"))
-
-
-def _check_precision(model, device_plan: devices.DevicePlan) -> None:
-    built = model.dtype_policy.name
-    if device_plan.precision[0] != built:
+    if given is None:
+        chosen = devices.plan(recipe.augment, "auto", augment_on, xla=jit_compile, engine=strategy)
+        return dataclasses.replace(chosen, precision=(built, "the policy the model was built under"))
+    if given.precision[0] != built:
         raise ValueError(
-            f"the device plan says precision {device_plan.precision[0]} but {model.name} was built under {built}: "
-            f"call devices.use_precision({device_plan.precision[0]!r}) before building the model"
+            f"the device plan says precision {given.precision[0]} but {model.name} was built under {built}: "
+            f"call devices.use_precision({given.precision[0]!r}) before building the model"
         )
+    return given
 
 
 def _plan(recipe, device_plan, max_minutes, verbose, callbacks, class_weight) -> Plan:
@@ -242,7 +233,7 @@ def _compile(trained: keras.Model, data: TrainingData, plan: Plan) -> int:
 
 def _callbacks(model: keras.Model, workdir: Workdir, plan: Plan) -> list:
     best_so_far = [float(r["val_accuracy"]) for r in workdir.history() if r.get("val_accuracy")]
-    hold = CHECKPOINT_SECONDS_ON_ACCELERATORS if devices.accelerator() != "none" else 0.0
+    hold = devices.checkpoint_seconds()
     callbacks = [
         distribute.AverageStatistics(plan.strategy, model),  # first: what is logged and saved is the same everywhere
         *plan.callbacks,
