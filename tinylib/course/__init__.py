@@ -6,7 +6,9 @@ the committed notebooks agree (`check_notebook`, in `bootstrap`). Notebooks in n
 the solution editions; cells tagged "solution" become stubs in the student editions in
 exercises/ (`build_student_editions`, in `editions`; `tinylib course build`), so every exercise
 is written once, and cells tagged "assert" are folded away there. `grade` (in `grading`) runs a
-copy of a learner's notebook and reports each check.
+copy of a learner's notebook and grades each expected exercise from the checkers' signed
+records; `classroom` grades a folder of submissions in parallel and `gradebook` writes the CSV
+gradebook and the feedback files.
 Learners import `tinylib.checks`, never this package.
 """
 
@@ -24,6 +26,7 @@ from tinylib.course.editions import (
     STUDENT_FOLDER,
     assert_only,
     build_student_editions,
+    expected_exercises,
     student_edition,
     student_source,
 )
@@ -42,6 +45,7 @@ __all__ = [
     "check_notebook",
     "colab_badge",
     "colab_url",
+    "expected_exercises",
     "grade",
     "repository_url",
     "student_edition",
