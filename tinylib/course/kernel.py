@@ -44,10 +44,10 @@ def network_statement() -> str:
 
 
 def _kernel_manager(folder: Path, isolate: bool):
-    """A jupyter_client KernelManager: IPC sockets under `folder` on POSIX, in `unshare -rn` if `isolate`."""
-    from jupyter_client.manager import KernelManager
+    """An AsyncKernelManager (what nbclient drives): IPC sockets under `folder` on POSIX, `unshare -rn` if `isolate`."""
+    from jupyter_client.manager import AsyncKernelManager
 
-    class GradingKernel(KernelManager):
+    class GradingKernel(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments=None):
             command = super().format_kernel_cmd(extra_arguments)
             return [*ISOLATE, *command] if isolate else command
