@@ -12,7 +12,7 @@ from tinylib.course import classroom
 # A stand-in checker written through the same decorator as tinylib.checks, so these notebooks need no TensorFlow.
 CHECKER = (
     "from tinylib.checks.feedback import checker, expect, passed\n"
-    "@checker\ndef check_answer(value):\n    expect(value == 42, f'expected 42, got {value}')\n    passed('answer')\n"
+    "@checker\ndef check_answer(value):\n    value = value() if callable(value) else value\n    expect(value == 42, f'expected 42, got {value}')\n    passed('answer')\n"
     "@checker\ndef check_word(word):\n    expect(word == 'residual', f'expected another word than {word!r}')\n"
     "    passed('word')"
 )
@@ -90,7 +90,7 @@ def graded_class(tmp_path_factory):
     _notebook(submissions / "dan" / f"{EDITION}.ipynb", CHECKER, "answer = 42")
     _notebook(submissions / "eve" / f"{EDITION}.ipynb", CHECKER, "check_answer(42)", "while True:\n    pass", right[2])
     _notebook(submissions / "fay" / f"{EDITION}.ipynb", CHECKER, "check_answer(42)", "import os\nos._exit(1)")
-    stub = "def answer():\n    raise NotImplementedError\ncheck_answer(answer())"
+    stub = "def answer():\n    raise NotImplementedError\ncheck_answer(answer)"
     _notebook(submissions / "gus" / f"{EDITION}.ipynb", CHECKER, stub, "check_word('residual')")
     (submissions / "hal.pdf").write_bytes(b"%PDF-1.4 not a notebook")
     (submissions / "ivy").mkdir()
