@@ -12,7 +12,8 @@ from tinylib.course import classroom
 # A stand-in checker written through the same decorator as tinylib.checks, so these notebooks need no TensorFlow.
 CHECKER = (
     "from tinylib.checks.feedback import checker, expect, passed\n"
-    "@checker\ndef check_answer(value):\n    value = value() if callable(value) else value\n    expect(value == 42, f'expected 42, got {value}')\n    passed('answer')\n"
+    "@checker\ndef check_answer(value):\n    value = value() if callable(value) else value\n"
+    "    expect(value == 42, f'expected 42, got {value}')\n    passed('answer')\n"
     "@checker\ndef check_word(word):\n    expect(word == 'residual', f'expected another word than {word!r}')\n"
     "    passed('word')"
 )
