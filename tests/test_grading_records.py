@@ -8,7 +8,7 @@ import pytest
 
 from tinylib import cli, course
 from tinylib.checks import CHECKERS, HINTS, hint, records
-from tinylib.checks.feedback import checker, passed
+from tinylib.checks.feedback import ExerciseError, checker, expect, passed
 
 
 @pytest.fixture
@@ -29,14 +29,14 @@ def test_a_checker_hands_its_verdicts_to_the_grader_signed(channel):
 
     @checker
     def check_even(number):
-        assert number % 2 == 0, f"{number} is odd"
+        expect(number % 2 == 0, f"{number} is odd")
         passed("even")
 
     check_even(2)
-    with pytest.raises(AssertionError):
+    with pytest.raises(ExerciseError):
         check_even(3)
     verdicts, rejected = records.read_records(folder, secret)
-    assert verdicts == {"check_even": ("failed", "AssertionError: 3 is odd")} and rejected == 0
+    assert verdicts == {"check_even": ("failed", "ExerciseError: 3 is odd")} and rejected == 0
     check_even(4)  # the last record of an exercise wins
     assert records.read_records(folder, secret)[0] == {"check_even": ("passed", "✓ even: correct, well done.")}
 

@@ -60,12 +60,14 @@ def hint(exercise: str | Callable) -> None:
 
 
 def _short(shell, kind, error, trace, tb_offset=None) -> list[str]:
-    """IPython custom-exception handler: the checker's message as the whole traceback."""
+    """IPython custom-exception handler: the checker's message as the whole traceback (IPython
+    leaves showing it to the handler; `_showtraceback` is how ipykernel sends an error output)."""
     from tinylib.checks.feedback import NotWrittenYet
 
     lines = [f"✗ {kind.__name__}: {error}"]
     if error.exercise and not isinstance(error, NotWrittenYet):
         lines.append(f'Stuck? from tinylib.checks import hint; hint("{error.exercise}")')
+    shell._showtraceback(kind, error, lines)
     return lines
 
 
