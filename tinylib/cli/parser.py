@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from tinylib.cli.grading import course_grade
 from tinylib.cli.handlers import (
     _course_build,
-    _course_grade,
     _demo,
     _download,
     _env,
@@ -181,7 +181,7 @@ def add_course_commands(commands) -> None:
         "--editions", metavar="DIR", default=None, help="the student editions (default: ./exercises, else the kit's)"
     )
     grade.add_argument("--profile", default="quick", help="TINYLIB_PROFILE for the run (default: quick)")
-    grade.set_defaults(run=_course_grade)
+    grade.set_defaults(run=course_grade)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)

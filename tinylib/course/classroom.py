@@ -69,10 +69,14 @@ def find_learners(paths: list[str | os.PathLike]) -> list[Learner]:
 
 
 def load_editions(folder: str | os.PathLike) -> Editions:
-    """{edition name: [(checker name, points)]} of the student editions (*.ipynb) in `folder`."""
+    """{edition name: [(checker name, points)]} of the student editions (*.ipynb) in `folder`
+    (files that are not editions built by `tinylib course build` are skipped)."""
     editions = {}
     for path in sorted(Path(folder).glob("*.ipynb")):
-        expected = expected_of(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            expected = expected_of(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue  # not an edition
         if expected is not None:
             editions[path.stem] = expected
     return editions
