@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 
 from tinylib.checks import records
 
+LIBRARY_PATHS = ("site-packages", "dist-packages", f"{os.sep}tinylib{os.sep}")  # code that is not the learner's
 _LAST_PASS: list[str] = []  # the success line printed by `passed` during the running check
 
 
@@ -56,8 +58,9 @@ def as_array(answer, what: str):
 
 
 def _unwritten(error: BaseException) -> str | None:
-    """The name of the function whose NotImplementedError is behind `error` (followed through
-    the errors it was raised from or while handling), or None."""
+    """The name of the learner's function whose NotImplementedError is behind `error` (followed
+    through the errors it was raised from or while handling), or None (none, or one raised
+    inside a library)."""
     seen = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
@@ -65,6 +68,9 @@ def _unwritten(error: BaseException) -> str | None:
             trace = error.__traceback__
             while trace is not None and trace.tb_next is not None:
                 trace = trace.tb_next
+            where = trace.tb_frame.f_code.co_filename if trace is not None else ""
+            if any(part in where for part in LIBRARY_PATHS):
+                return None  # raised inside a library: a real error, not a stub
             return trace.tb_frame.f_code.co_name if trace is not None else "your function"
         error = error.__cause__ or error.__context__
     return None
