@@ -80,6 +80,7 @@ def run_notebook(document, folder: Path, sockets: Path, timeout: float, env: dic
         shutdown_kernel="immediate",  # a kernel stopped mid-cell would print a traceback on a graceful shutdown
         log=LOG,
     )
+    client.owns_km = True  # so nbclient shuts the kernel down after the run (it leaves a kernel it was given running)
     try:
         client.execute(env=env)
     except CellTimeoutError:
