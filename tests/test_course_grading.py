@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -30,6 +32,19 @@ def _notebook(path, *cells, edition=EDITION):
     return path
 
 
+def _children() -> list[str]:
+    """The processes whose parent is this one (Linux /proc), e.g. kernels left running."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid():
+            found.append(stat.parent.name)
+    return found
+
+
 def test_grade_runs_a_copy_so_a_notebook_cannot_delete_itself_or_its_neighbours(tmp_path):
     """Issue 13 item 5: a graded notebook deleted a file beside it and itself, and still passed."""
     sibling = tmp_path / "notes.txt"
@@ -50,6 +65,8 @@ def test_grade_runs_a_copy_so_a_notebook_cannot_delete_itself_or_its_neighbours(
     assert notebook.read_bytes() == before
     assert sibling.read_text() == "the learner's other work"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.ipynb", "notes.txt"]
+    if Path("/proc").is_dir():
+        assert _children() == []  # the kernel was shut down, not left running
 
 
 def test_grade_says_why_a_file_is_not_a_notebook(tmp_path):
