@@ -38,6 +38,7 @@ NAN_HINT = (
 )
 
 
+
 CHECKPOINTS = "the checkpoints of this run"
 WORKDIR_FIX = "free some space, or use another --workdir"
 
