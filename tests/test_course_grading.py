@@ -114,7 +114,7 @@ def graded_class(tmp_path_factory):
     (submissions / "ivy").mkdir()
     (submissions / "ivy" / f"{EDITION}.ipynb").write_text('{"cells": [}')
     gradebook, feedback = root / "grades.csv", root / "feedback"
-    arguments = ["course", "grade", str(submissions), "--editions", str(editions), "--jobs", "2", "--timeout", "20"]
+    arguments = ["course", "grade", str(submissions), "--editions", str(editions), "--jobs", "2", "--timeout", "30"]
     status = cli.main([*arguments, "--gradebook", str(gradebook), "--feedback", str(feedback)])
     return status, list(csv.DictReader(gradebook.open())), feedback
 
@@ -138,7 +138,7 @@ def test_course_grade_gives_every_learner_of_a_mixed_class_the_right_verdicts(gr
     }
     assert {row["out of"] for row in rows} == {"3"}
     problems = {row["learner"]: row["problems"] for row in rows}
-    assert problems["eve"] == f"{EDITION}.ipynb: the notebook ran past the 20 s timeout"
+    assert problems["eve"] == f"{EDITION}.ipynb: the notebook ran past the 30 s timeout"
     assert problems["fay"].startswith(f"{EDITION}.ipynb: the kernel died")
     assert problems["hal"] == "not a notebook: hal.pdf"
     assert problems["ivy"] == f"{EDITION}.ipynb: not a notebook (invalid JSON at line 1)"
@@ -156,7 +156,7 @@ def test_feedback_files_give_each_exercise_its_status_and_message(graded_class):
     cara = (feedback / "cara.txt").read_text()
     assert "  not run  check_word (0/1): not run: check_word never reported" in cara
     eve = (feedback / "eve.txt").read_text()
-    assert "  not run  check_word (0/1): not run: the notebook ran past the 20 s timeout" in eve
+    assert "  not run  check_word (0/1): not run: the notebook ran past the 30 s timeout" in eve
     gus = (feedback / "gus.txt").read_text()
     assert "  failed   check_answer (0/2): `answer` is not written yet (NotImplementedError)" in gus
 
