@@ -60,7 +60,8 @@ def _kernel_manager(folder: Path, isolate: bool):
 def run_notebook(document, folder: Path, sockets: Path, timeout: float, env: dict[str, str]) -> str | None:
     """Run every cell of nbformat `document` (in place) in a fresh kernel whose working folder is
     `folder`, after the setup cell that takes the grading channel, with environment `env`;
-    `timeout`: seconds for the whole notebook; `sockets`: a folder for the kernel's sockets.
+    `timeout`: seconds for the whole notebook, the kernel's start included; `sockets`: a folder for
+    the kernel's sockets.
     Every cell runs even after an error. None, or why the run stopped early (one line)."""
     import nbclient
     import nbformat
