@@ -1,14 +1,15 @@
-"""Notebook 06's checkers: the validation share per class and the centre square of a photo."""
+"""Notebook 06's checkers: the split key of a photo and the centre square of a photo."""
+
+import hashlib
 
 import pytest
 
-from tinylib.checks import ExerciseError, check_centre_square, check_val_count
+from tinylib.checks import ExerciseError, NotWrittenYet, check_centre_square, check_split_key
 
 
-def right_val_count(count, share):
-    if count < 2 or share == 0:
-        return 0
-    return min(count - 1, max(1, round(count * share)))
+def right_split_key(path, seed=0):
+    digest = hashlib.sha256(f"{seed}/{path}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def right_centre_square(width, height):
@@ -18,10 +19,10 @@ def right_centre_square(width, height):
 
 
 def test_right_answers_pass_with_one_line(capsys):
-    check_val_count(right_val_count)
+    check_split_key(right_split_key)
     check_centre_square(right_centre_square)
     assert capsys.readouterr().out.splitlines() == [
-        "✓ validation share per class: correct, well done.",
+        "✓ split key per file: correct, well done.",
         "✓ centre square: correct, well done.",
     ]
 
@@ -29,21 +30,16 @@ def test_right_answers_pass_with_one_line(capsys):
 @pytest.mark.parametrize(
     ("wrong", "message"),
     [
-        (
-            lambda count, share: round(count * share),
-            r"val_count\(2, 0.2\) returned 0: too few for a class of 2 images",
-        ),
-        (lambda count, share: max(1, round(count * share)), r"val_count\(0, 0.2\) returned 1: too many"),
-        (
-            lambda count, share: max(1, int(count * share)) if count > 1 else 0,
-            r"val_count\(8, 0.2\) returned 1: too few",
-        ),
-        (lambda count, share: float(right_val_count(count, share)), "returned float; return a whole number"),
+        (lambda path, seed: int.from_bytes(hashlib.sha256(f"{seed}/{path}".encode()).digest()[:8], "big"),
+         r"split_key\('a.jpg', 0\) returned int; return a float"),
+        (lambda path, seed: right_split_key(path, seed) * 2, r"outside \[0, 1\)|not 0\."),
+        (lambda path, seed: right_split_key(path, 0), r"split_key\('a.jpg', 1\) returned"),
+        (lambda path, seed: right_split_key(path.split("/")[-1], seed), r"split_key\('2024/beach.png', 0\) returned"),
     ],
-)
-def test_wrong_val_counts_name_the_case_and_the_rule(wrong, message):
+)  # fmt: skip
+def test_wrong_split_keys_name_the_case_and_the_rule(wrong, message):
     with pytest.raises(ExerciseError, match=message):
-        check_val_count(wrong)
+        check_split_key(wrong)
 
 
 @pytest.mark.parametrize(
@@ -63,10 +59,10 @@ def test_wrong_squares_say_what_is_off(wrong, message):
         check_centre_square(wrong)
 
 
-def test_a_stub_fails_inside_the_checker_with_a_message():
+def test_a_stub_is_named_as_not_written_yet_with_the_hint_to_ask_for():
     def stub(*args):
         raise NotImplementedError
 
-    for checker in (check_val_count, check_centre_square):
-        with pytest.raises(ExerciseError, match="raised NotImplementedError"):
+    for checker in (check_split_key, check_centre_square):
+        with pytest.raises(NotWrittenYet, match=rf"`stub` is not written yet(.|\n)*hint\(\"{checker.__name__}\"\)"):
             checker(stub)

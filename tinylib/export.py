@@ -109,6 +109,25 @@ def _write_model(model, format: str, folder: Path) -> None:
             model.export(str(target), format="onnx", verbose=False)
 
 
+def _check_request(format: str, output: Path, force: bool) -> None:
+    """Refuse, in one line and before any work, what `export` cannot do (see its docstring)."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
+    import keras
+
+    backend = keras.config.backend()
+    if format != "keras" and backend != "tensorflow":
+        raise ValueError(f"--format {format} converts with TensorFlow, but Keras runs on {backend} here: export "
+                         "with KERAS_BACKEND=tensorflow (the .keras file loads on every backend), or --format keras")
+    if format == "savedmodel" and set("[]*?") & set(str(output.absolute())):
+        raise ValueError(
+            f"TensorFlow cannot read a SavedModel back from a path holding [ ] * or ? ({output}): "
+            "pass --output a folder whose path has none of them"
+        )
+    if output.exists() and not force:
+        raise FileExistsError(f"{output} already exists: pass --force to replace it, or --output another folder")
+
+
 def export(
     workdir: str | os.PathLike,
     format: str = "keras",
@@ -125,24 +144,10 @@ def export(
     force=True, NoTrainedModel, IncompatibleRun for a dataset with other classes, ValueError
     for a model with non-finite weights, a SavedModel `output` whose path holds [ ] * ?, or a format
     other than "keras" on JAX or PyTorch."""
-    if format not in FORMATS:
-        raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
-    import keras
-
-    backend = keras.config.backend()
-    if format != "keras" and backend != "tensorflow":
-        raise ValueError(f"--format {format} converts with TensorFlow, but Keras runs on {backend} here: export "
-                         "with KERAS_BACKEND=tensorflow (the .keras file loads on every backend), or --format keras")
     workdir = Workdir(workdir)
     model_file = workdir.model_file(which)
     output = Path(output) if output is not None else workdir.export_dir(format)
-    if format == "savedmodel" and set("[]*?") & set(str(output.absolute())):
-        raise ValueError(
-            f"TensorFlow cannot read a SavedModel back from a path holding [ ] * or ? ({output}): "
-            "pass --output a folder whose path has none of them"
-        )
-    if output.exists() and not force:
-        raise FileExistsError(f"{output} already exists: pass --force to replace it, or --output another folder")
+    _check_request(format, output, force)
     names, wnids = workdir.class_labels(data)
     import keras
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, checker, expect, passed
 
 EXERCISE = "top-5 accuracy"
 # Rank (1 = most probable) of the true class in each row of the hand-made case: top-k
@@ -77,6 +77,7 @@ def _diagnose(answer: float, probabilities: np.ndarray, labels: np.ndarray) -> s
     )
 
 
+@checker
 def check_top5_accuracy(function: Callable[[np.ndarray, np.ndarray], float]) -> None:
     """Check ``function(probabilities, labels) -> float``: probabilities float32 (N, C), labels
     int (N,); the share (0..1) of rows whose label is among the row's five most probable
@@ -101,6 +102,7 @@ def check_top5_accuracy(function: Callable[[np.ndarray, np.ndarray], float]) -> 
 # --- confusion matrix -----------------------------------------------------------------------
 
 
+@checker
 def check_confusion_matrix(function: Callable[[np.ndarray, np.ndarray, int], np.ndarray]) -> None:
     """Check ``function(labels, predicted, num_classes) -> matrix``: labels and predicted int
     (N,); an int matrix (C, C) whose entry [t, p] counts the images of true class t predicted

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, checker, expect, passed
 
 EXERCISE = "val_label"
 # Two little datasets: (wnids in wnids.txt order, the class of val_0, val_1, ... by wnid index)
@@ -68,6 +68,7 @@ def _diagnose(answers: list, wnids: tuple[str, ...], classes: tuple[int, ...], n
     )
 
 
+@checker
 def check_val_label(function: Callable[[Path, str], int]) -> None:
     """Check ``function(root, file_name) -> int``: the label (position in wnids.txt) of the
     val image `file_name` (e.g. "val_17.JPEG") of the dataset under `root`. Prints a success
@@ -108,6 +109,7 @@ def _pad_crop_truth(image: np.ndarray, pad: int, dy: int, dx: int, mode: str = "
 PAD_CROP_CASES = ((2, 1, -2), (2, -2, 2), (4, 0, 0), (4, 3, -1), (1, -1, 1))
 
 
+@checker
 def check_pad_crop(function: Callable[[np.ndarray, int, int, int], np.ndarray]) -> None:
     """Check ``function(image, pad, dy, dx) -> image``: image uint8 (H, W, C); zero-pad `pad`
     pixels on every side, then cut the H x W window moved by (dy, dx) from the centre
@@ -149,6 +151,7 @@ def check_pad_crop(function: Callable[[np.ndarray, int, int, int], np.ndarray]) 
 # --- per-channel statistics -----------------------------------------------------------------
 
 
+@checker
 def check_channel_stats(function: Callable[[np.ndarray], tuple]) -> None:
     """Check ``function(images) -> (mean, std)``: images uint8 (N, H, W, 3); mean and std
     float arrays of shape (3,), one value per colour channel over all pixels of all images,

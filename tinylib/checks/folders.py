@@ -1,48 +1,41 @@
-"""Checkers for notebook 06's exercises on a folder of your own images: how many photos of a
-class go to validation, and which square of a photo the network sees.
+"""Checkers for notebook 06's exercises on a folder of your own images: which photos go to
+validation, and which square of a photo the network sees.
 
-The kit itself gives the answers: `tinylib.data.folders.split_stratified` (the per-class split)
+The kit itself gives the answers: `tinylib.data.folders.split_key` (the per-file split)
 and the centre crop of `tinylib.data.images.decode` (largest centred square, offsets rounded down).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from tinylib.checks.feedback import attempt, expect, passed
+from tinylib.checks.feedback import attempt, checker, expect, passed
 
-# (images in the class, validation share): tiny classes, rounding both ways, no validation at all
-SPLIT_CASES = ((0, 0.2), (1, 0.2), (2, 0.2), (3, 0.2), (7, 0.2), (8, 0.2), (12, 0.2), (40, 0.2), (10, 0.5), (9, 0.0))
-SPLIT_HINT = (
-    "round(count * share), at least 1 when the class has 2 or more images (so every class is measured), "
-    "at most count - 1 (so every class is trained on), and 0 when share is 0"
+# (path inside its class folder, seed): plain names, sub-folders, other seeds, non-ASCII names
+KEY_CASES = (("a.jpg", 0), ("IMG_0001.JPG", 0), ("2024/beach.png", 0), ("a.jpg", 1), ("a.jpg", 7), ("café.jpg", 0))
+KEY_HINT = (
+    "hashlib.sha256(f\"{seed}/{path}\".encode()).digest() gives 32 bytes; take the first 8, read them as one "
+    "big-endian integer (int.from_bytes(..., \"big\")) and divide by 2**64"
 )
 # (width, height) of photos: phone landscape and portrait, square, off by one pixel, tiny
 SQUARE_CASES = ((4032, 3024), (3024, 4032), (64, 64), (65, 64), (64, 67), (101, 50), (1, 7))
 
 
-def kit_val_count(count: int, share: float) -> int:
-    """How many of a class's `count` images `split_stratified` puts in validation at `share`."""
-    from tinylib.data.folders import split_stratified
+@checker
+def check_split_key(function: Callable[[str, int], float]) -> None:
+    """Check ``function(path, seed) -> float``: the number in [0, 1) that decides whether a photo
+    goes to validation (below the val share) or training, from its path inside its class folder,
+    as `tinylib.data.folders.split_key` computes it. Prints a success line, or raises
+    ExerciseError naming the case."""
+    from tinylib.data.folders import split_key
 
-    files = [Path(f"{k}.jpg") for k in range(count)]
-    return len(split_stratified({"class": files}, val_share=share)[1]["class"])
-
-
-def check_val_count(function: Callable[[int, float], int]) -> None:
-    """Check ``function(count, share) -> int``: the number of a class's `count` images kept
-    for validation when a `share` (0 to 1) of each class is, as `read_layout` splits a folder
-    without a val/ folder. Prints a success line, or raises ExerciseError naming the case."""
-    for count, share in SPLIT_CASES:
-        call = f"val_count({count}, {share})"
-        answer = attempt(function, call, count, share)
-        expect(isinstance(answer, int), f"{call} returned {type(answer).__name__}; return a whole number (int).")
-        truth = kit_val_count(count, share)
-        if answer != truth:
-            side = "too many" if answer > truth else "too few"
-            expect(False, f"{call} returned {answer}: {side} for a class of {count} images. Use {SPLIT_HINT}.")
-    passed("validation share per class")
+    for path, seed in KEY_CASES:
+        call = f"split_key({path!r}, {seed})"
+        answer = attempt(function, call, path, seed)
+        expect(isinstance(answer, float), f"{call} returned {type(answer).__name__}; return a float in [0, 1).")
+        expect(0 <= answer < 1, f"{call} returned {answer}, outside [0, 1): divide by 2**64, not by 2**63 or 255.")
+        expect(answer == split_key(path, seed), f"{call} returned {answer}, not {split_key(path, seed)}: {KEY_HINT}.")
+    passed("split key per file")
 
 
 def kit_centre_square(width: int, height: int) -> tuple[int, int, int, int]:
@@ -52,6 +45,7 @@ def kit_centre_square(width: int, height: int) -> tuple[int, int, int, int]:
     return left, top, left + side, top + side
 
 
+@checker
 def check_centre_square(function: Callable[[int, int], tuple]) -> None:
     """Check ``function(width, height) -> (left, top, right, bottom)``: the pixel box (right and
     bottom exclusive, as PIL's `crop` takes it) of the largest centred square of a `width` x

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, checker, expect, passed
 
 EXERCISE = "Grad-CAM heat map"
 # (height, width, channels): not square, channel counts unlike height and width
@@ -123,6 +123,7 @@ def _call(function: Callable, maps: np.ndarray, gradients: np.ndarray) -> np.nda
     return answer.astype(np.float64)
 
 
+@checker
 def check_grad_cam_core(function: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
     """Check ``function(feature_maps, gradients) -> heat map``: both float32 (H, W, C), the
     gradients of the class score with respect to the maps; returns float (H, W) in [0, 1]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from tinylib import config
 from tinylib.analysis import class_weights_from_errors
-from tinylib.checks.feedback import ExerciseError, as_array, attempt, expect, passed
+from tinylib.checks.feedback import ExerciseError, as_array, attempt, checker, expect, passed
 from tinylib.train.recipes import RECIPES, Recipe, recipe
 
 # --- one change against the reference -------------------------------------------------------
@@ -37,6 +37,7 @@ def _from_preset(variant: Recipe, changed: list[str]) -> bool:
     return "epochs" in changed and variant.epochs in {preset.epochs for preset in RECIPES.values()}
 
 
+@checker
 def check_one_change(function: Callable[[Recipe], Recipe]) -> None:
     """Check ``function(reference) -> variant``: reference and variant `Recipe`s; the variant
     is the reference with exactly one field changed (its name aside), the seed kept. Changing
@@ -77,6 +78,7 @@ def check_one_change(function: Callable[[Recipe], Recipe]) -> None:
 # --- label smoothing ------------------------------------------------------------------------
 
 
+@checker
 def check_label_smoothing(function: Callable[[np.ndarray, int, float], np.ndarray]) -> None:
     """Check ``function(labels, num_classes, smoothing) -> targets``: labels int (N,); targets
     float (N, C) as Keras' CategoricalCrossentropy(label_smoothing=s) builds them: the one-hot
@@ -119,6 +121,7 @@ def _fake_model(images: np.ndarray) -> np.ndarray:
     return (exponentials / exponentials.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+@checker
 def check_flip_average(function: Callable[[Callable, np.ndarray], np.ndarray]) -> None:
     """Check ``function(predict, images) -> probabilities``: `predict` maps float images
     (N, H, W, 3) to probabilities (N, C); return the average of the predictions for the images
@@ -148,6 +151,7 @@ def check_flip_average(function: Callable[[Callable, np.ndarray], np.ndarray]) -
 # --- class weights from validation mistakes ---------------------------------------------------
 
 
+@checker
 def check_class_weights(function: Callable[[np.ndarray, np.ndarray], dict]) -> None:
     """Check ``function(probabilities, labels) -> {class: weight}``: each class weighs its
     val error rate (at least 0.05), scaled so the mean weight is 1, as a dict for Keras'

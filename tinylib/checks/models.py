@@ -8,7 +8,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from tinylib.checks.feedback import ExerciseError, attempt, expect, passed
+from tinylib.checks.feedback import ExerciseError, attempt, checker, expect, passed
 from tinylib.models import bottleneck_block, residual_block
 
 Block = Callable[..., object]
@@ -79,6 +79,7 @@ def _parameters(
     _expect_parameters(down, expected, f"{name} going to {2 * channels} channels, stride 2")
 
 
+@checker
 def check_residual_block(block: Block) -> None:
     """The basic post-activation block: conv-BN-ReLU-conv-BN, add the shortcut, ReLU."""
     same, down = _shapes(block, 16, 1)
@@ -98,6 +99,7 @@ def check_residual_block(block: Block) -> None:
     passed("residual block")
 
 
+@checker
 def check_preact_block(block: Block) -> None:
     """The pre-activation block: BN-ReLU-conv-BN-ReLU-conv, then add; nothing after the addition."""
     same, down = _shapes(block, 16, 1)
@@ -122,6 +124,7 @@ def check_preact_block(block: Block) -> None:
     passed("pre-activation block")
 
 
+@checker
 def check_bottleneck_block(block: Block) -> None:
     """The bottleneck block: 1x1 (filters) -> 3x3 (filters, stride) -> 1x1 (4 x filters), each
     followed by BN (ReLU after the first two), add the shortcut, ReLU."""
@@ -150,6 +153,7 @@ def _conv_size(size: int, kernel: int, stride: int, padding: str) -> int:
     return int(layer.compute_output_shape((1, size, size, 1))[1])
 
 
+@checker
 def check_conv_output_size(function: Callable[[int, int, int, str], int]) -> None:
     """Check ``function(size, kernel, stride, padding) -> int``: the output height (= width)
     of a Keras Conv2D on a size x size input; padding "same" or "valid". Keras itself gives

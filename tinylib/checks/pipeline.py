@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinylib.checks.feedback import ExerciseError, expect, passed
+from tinylib.checks.feedback import ExerciseError, checker, expect, passed
 
 EXERCISE = "tf.data pipeline"
 SIZE = 64
@@ -213,6 +213,7 @@ def _check_train(function: Callable, folder: Path) -> None:
     )
 
 
+@checker
 def check_tf_data_pipeline(function: Callable) -> None:
     """Check ``function(files, labels, batch_size, training) -> tf.data.Dataset``: files a list
     of str paths to 64x64 JPEGs (some grayscale), labels int (N,); the dataset yields (images

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from tinylib.checks.feedback import attempt, expect, passed
+from tinylib.checks.feedback import attempt, checker, expect, passed
 from tinylib.train import CyclicalLearningRate, WarmupCosine
 
 # (step, base_lr, max_lr, step_size): the start, rising and falling halves, peaks and a later cycle
@@ -17,6 +17,7 @@ CASES = [(0, 1e-4, 1e-3, 2000), (500, 1e-4, 1e-3, 2000), (2000, 1e-4, 1e-3, 2000
          (4000, 1e-4, 1e-3, 2000), (7500, 1e-4, 1e-3, 2000), (15, 0.01, 0.1, 10), (25, 0.01, 0.1, 10)]  # fmt: skip
 
 
+@checker
 def check_triangular(function: Callable[[int, float, float, int], float]) -> None:
     """`function(step, base_lr, max_lr, step_size) -> learning rate` must match Smith's
     triangular policy at every case (the kit's CyclicalLearningRate gives the truth)."""
@@ -54,6 +55,7 @@ def _warmup_hint(found: float, step: int, peak: float, total: int, warmup: int) 
     return "compare each part with the formulas above the exercise."
 
 
+@checker
 def check_warmup_cosine(function: Callable[[int, float, int, int], float]) -> None:
     """`function(step, peak_lr, total_steps, warmup_steps) -> learning rate` must match the
     kit's WarmupCosine: linear from 10 % of the peak to the peak over the warm-up, then half a

@@ -268,23 +268,13 @@ def _run_summary(run: dict) -> str:
     return "\n".join(lines)
 
 
-def _course_grade(args: argparse.Namespace) -> int:
-    from tinylib.course import grade
-
-    failed = 0
-    for notebook in args.notebooks:
-        grades = grade(notebook, timeout=args.timeout, profile=args.profile)
-        passed = sum(g.passed for g in grades)
-        print(f"{notebook}: {passed} of {len(grades)} exercises pass")
-        for g in grades:
-            print(f"  {'pass' if g.passed else 'FAIL'}  {g.exercise:24s} {g.message}")
-        failed += len(grades) - passed
-    return 1 if failed else 0
-
-
 def _course_build(args: argparse.Namespace) -> int:
     from tinylib.course import build_student_editions, stamp_repository, url_from_spec
 
+    if args.no_solutions:
+        written = build_student_editions(args.root, output=args.no_solutions, solutions=False)
+        print(f"wrote {len(written)} editions without pointers to the solutions into {args.no_solutions}")
+        return 0
     repository = url_from_spec(args.repo) if args.repo else None
     stale = stamp_repository(args.root, repository, check=args.check)
     stale += build_student_editions(args.root, check=args.check)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from tinylib.cli.grading import course_grade
 from tinylib.cli.handlers import (
     _course_build,
-    _course_grade,
     _demo,
     _download,
     _env,
@@ -162,14 +162,35 @@ def add_course_commands(commands) -> None:
         help="the GitHub repository (and branch or tag) every Colab badge and install line names, written "
         "into pyproject.toml (default: the one already there), e.g. your class's fork",
     )
+    build.add_argument(
+        "--no-solutions",
+        metavar="OUT",
+        default=None,
+        help="write the editions into OUT with no pointer to the solutions (for a private class repository)",
+    )
     build.set_defaults(run=_course_build)
     grade = course.add_parser(
-        "grade", help="run learners' notebooks in a fresh kernel (quick profile) and list each exercise check"
+        "grade",
+        help="grade learners' notebooks (quick profile): a verdict per exercise, a gradebook, feedback per learner",
+        description="Run each submitted notebook on a copy in a fresh kernel (no network where Linux allows) and "
+        "grade every exercise the student edition expects: passed, failed (the checker's message) or not run, "
+        "from the checkers' signed records, never from printed text.",
     )
-    grade.add_argument("notebooks", metavar="NOTEBOOK", nargs="+", help="the learners' .ipynb files (left unchanged)")
-    grade.add_argument("--timeout", type=int, default=900, help="seconds per cell (default: 900)")
+    grade.add_argument(
+        "paths",
+        metavar="PATH",
+        nargs="+",
+        help="learners' notebooks, or folders of submissions (a notebook or a folder per learner); left unchanged",
+    )
+    grade.add_argument("--jobs", type=_positive, default=1, help="notebooks graded at the same time (default: 1)")
+    grade.add_argument("--timeout", type=_positive, default=900, help="seconds per notebook (default: 900)")
+    grade.add_argument("--gradebook", metavar="CSV", default=None, help="write a row per learner here; then exit 0")
+    grade.add_argument("--feedback", metavar="DIR", default=None, help="write one feedback file per learner here")
+    grade.add_argument(
+        "--editions", metavar="DIR", default=None, help="the student editions (default: ./exercises, else the kit's)"
+    )
     grade.add_argument("--profile", default="quick", help="TINYLIB_PROFILE for the run (default: quick)")
-    grade.set_defaults(run=_course_grade)
+    grade.set_defaults(run=course_grade)
 
     env = commands.add_parser("env", help="report Python, TensorFlow, Keras, devices and hints")
     env.set_defaults(run=_env)

@@ -7,7 +7,9 @@ the solution editions; cells tagged "solution" become stubs in the student editi
 exercises/ (`build_student_editions`, in `editions`; `tinylib course build`, which first stamps
 the repository into notebooks and docs: `stamp_repository`, in `stamp`), so every exercise
 is written once, and cells tagged "assert" are folded away there. `grade` (in `grading`) runs a
-copy of a learner's notebook and reports each check.
+copy of a learner's notebook and grades each expected exercise from the checkers' signed
+records; `classroom` grades a folder of submissions in parallel and `gradebook` writes the CSV
+gradebook and the feedback files.
 Learners import `tinylib.checks`, never this package.
 """
 
@@ -28,6 +30,7 @@ from tinylib.course.editions import (
     STUDENT_FOLDER,
     assert_only,
     build_student_editions,
+    expected_exercises,
     student_edition,
     student_source,
 )
@@ -53,6 +56,7 @@ __all__ = [
     "check_notebook",
     "colab_badge",
     "colab_url",
+    "expected_exercises",
     "grade",
     "repository_url",
     "student_edition",

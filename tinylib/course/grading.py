@@ -1,71 +1,118 @@
-"""Grading: run a learner's notebook on a copy, in a folder of its own, and read each check's result.
+"""Grading one notebook: run a copy in a folder of its own and take each verdict from the checkers' signed records.
 
-The copy keeps the submitted file and the files beside it safe from a notebook that writes or
-deletes by relative path. Nothing else is protected: the notebook runs with the grader's rights
-(docs/teaching.md, "Grading", says what that means and what to do about it).
+The expected exercises and their points come from the student edition (`editions.EXPECTED`,
+written by `tinylib course build` from the solution edition); each one is passed, failed (with
+the checker's message) or not run, from the records the checkers hand over through the
+channel of `tinylib.checks.records`, never from printed text: a cell that prints "✓ ...", an
+edited or a deleted check cell leaves its exercise "not run". The copy keeps the submitted file
+and the files beside it safe from a notebook that writes or deletes by relative path; the
+kernel has no network where Linux allows (`kernel`). Nothing else is protected: docs/teaching.md
+("Grading") says what a learner could still do and where to grade when it matters.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
-CHECK_CALL = re.compile(r"^\s*(check_\w+)\(", re.MULTILINE)
+from tinylib.course.editions import EXPECTED
+
 NOTEBOOK = "(notebook)"  # the exercise name of a grade about the whole notebook
-LOG = logging.getLogger(__name__)  # nbclient's messages; silent unless the application logs
-LOG.addHandler(logging.NullHandler())
+PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
 
 
 @dataclasses.dataclass(frozen=True)
 class Grade:
-    """One exercise of a graded notebook: the checker, whether it passed, and its message
-    (the learner's feedback line; for a cell that never ran, why). A notebook that could not
-    be read or run to the end also gets one failing Grade named `NOTEBOOK`, "(notebook)"."""
+    """One exercise of a graded notebook: the checker's name, its status ("passed", "failed" or
+    "not run"), the learner's feedback line (the checker's message, or why it did not run) and
+    the points it is worth. A notebook that could not be read or run to the end also gets one
+    failing Grade named `NOTEBOOK`, "(notebook)", worth 0 points."""
 
     exercise: str
-    passed: bool
+    status: str
     message: str
+    points: float = 1
+
+    @property
+    def passed(self) -> bool:
+        """Whether the exercise passed."""
+        return self.status == PASSED
+
+    @property
+    def earned(self) -> float:
+        """Points earned: all of `points` when passed, else 0."""
+        return self.points if self.passed else 0
 
 
-def grade(notebook: str | os.PathLike, timeout: int = 900, profile: str = "quick") -> list[Grade]:
-    """Grade a learner's notebook: one Grade per check cell (a line that calls `check_...(`),
-    in notebook order.
+def expected_of(document: dict) -> list[tuple[str, float]] | None:
+    """[(checker name, points)] from a notebook's metadata (`editions.EXPECTED`), or None
+    where it has none (not a student edition built by `tinylib course build`)."""
+    listed = document.get("metadata", {}).get(EXPECTED, {}).get("exercises")
+    if not isinstance(listed, list):
+        return None
+    try:
+        return [(str(item["exercise"]), float(item.get("points", 1))) for item in listed]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
-    A copy of the notebook runs top to bottom in a fresh kernel, in a new temporary folder
-    (its working directory), with TINYLIB_PROFILE=`profile`; every cell runs even after an
-    error. The submitted notebook and the files beside it are never changed. `timeout`:
-    seconds per cell. A file that is not a notebook gives a single failing "(notebook)"
-    Grade; a cell past the timeout or a dead kernel stops the run and adds a failing
-    "(notebook)" Grade first (checks that did not run then fail with that reason).
+
+def grade(
+    notebook: str | os.PathLike,
+    expected: list[tuple[str, float]] | None = None,
+    timeout: float = 900,
+    profile: str = "quick",
+) -> list[Grade]:
+    """Grade a learner's notebook: one Grade per expected exercise, in the order given.
+
+    `expected`: [(checker name, points)], from the student edition (see `classroom`); None
+    reads the notebook's own metadata (which a learner could edit). A copy runs top to bottom
+    in a fresh kernel, in a new temporary folder (its working directory), with
+    TINYLIB_PROFILE=`profile`; every cell runs even after an error; `timeout`: seconds for the
+    whole notebook. The submitted notebook and the files beside it are never changed. A file
+    that is not a notebook, a notebook past the timeout, a dead kernel, or a notebook with no
+    expected exercises adds a failing "(notebook)" Grade first, saying why in one line.
 
     Raises FileNotFoundError when there is no file at `notebook`.
     """
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"no notebook at {path}")
-    document, problem = _read(path)
-    if document is None:
-        return [Grade(NOTEBOOK, False, problem)]
-    with tempfile.TemporaryDirectory(prefix="tinylib-grade-", ignore_cleanup_errors=True) as folder:
-        shutil.copyfile(path, Path(folder) / path.name)
-        stopped = _execute(document, Path(folder), timeout, profile)
-    grades = [
-        _grade_of(exercise, cell, stopped)
-        for cell in document.cells
-        if cell.cell_type == "code"
-        for exercise in CHECK_CALL.findall(cell.source)
-    ]
-    return ([Grade(NOTEBOOK, False, stopped)] if stopped else []) + grades
+    document, problem = read_notebook(path)
+    if expected is None and document is not None:
+        expected = expected_of(document)
+        if expected is None:
+            problem = "no list of expected exercises: not a student edition built by `tinylib course build`"
+    if problem:
+        return [Grade(NOTEBOOK, FAILED, problem, 0)] + [
+            Grade(name, NOT_RUN, f"not run: {problem}", points) for name, points in expected or []
+        ]
+    verdicts, stopped = _run(path, document, timeout, profile)
+    grades = [_grade_of(name, points, verdicts, stopped) for name, points in expected]
+    return ([Grade(NOTEBOOK, FAILED, stopped, 0)] if stopped else []) + grades
 
 
-def _read(path: Path):
-    """(the notebook, None), or (None, why it is not a notebook) in one line."""
+def _run(path: Path, document, timeout: float, profile: str) -> tuple[dict, str | None]:
+    """Run a copy of `document` with a fresh channel: (the signed verdicts, why it stopped or None)."""
+    from tinylib.checks.records import open_channel, read_records
+    from tinylib.course.kernel import run_notebook
+
+    with tempfile.TemporaryDirectory(prefix="tinylib-grade-", ignore_cleanup_errors=True) as temporary:
+        folder, channel = Path(temporary) / "work", Path(temporary) / "channel"
+        folder.mkdir()
+        shutil.copyfile(path, folder / path.name)
+        channel_env, secret = open_channel(channel)
+        env = {**os.environ, **channel_env, "TINYLIB_PROFILE": profile}
+        stopped = run_notebook(document, folder, Path(temporary), timeout, env)
+        verdicts, _ = read_records(channel, secret)
+    return verdicts, stopped
+
+
+def read_notebook(path: Path):
+    """(the nbformat notebook, None), or (None, why it is not a notebook) in one line."""
     import nbformat
 
     try:
@@ -85,42 +132,10 @@ def _read(path: Path):
     return document, None
 
 
-def _execute(document, folder: Path, timeout: int, profile: str) -> str | None:
-    """Run every cell of `document` in place, in `folder`; None, or why the run stopped early."""
-    import nbclient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    for cell in document.cells:  # saved outputs must never count for a cell that did not run
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    client = nbclient.NotebookClient(
-        document,
-        timeout=timeout,
-        allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(folder)}},
-        shutdown_kernel="immediate",  # a kernel stopped mid-cell would print a traceback on a graceful shutdown
-        log=LOG,
-    )
-    try:
-        client.execute(env={**os.environ, "TINYLIB_PROFILE": profile})
-    except CellTimeoutError:
-        return f"a cell ran past the {timeout} s timeout"
-    except DeadKernelError:
-        return "the kernel died (the notebook exited Python or ran out of memory)"
-    return None
-
-
-def _grade_of(exercise: str, cell, stopped: str | None) -> Grade:
-    outputs = cell.get("outputs", [])
-    errors = [output for output in outputs if output.get("output_type") == "error"]
-    if errors:
-        first_line = (errors[0].get("evalue") or "").strip().splitlines()
-        return Grade(exercise, False, f"{errors[0].get('ename')}: {first_line[0] if first_line else ''}")
-    text = "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
-    passed = [line for line in text.splitlines() if line.startswith("✓")]
-    if passed:
-        return Grade(exercise, True, passed[0])
-    if stopped and cell.get("execution_count") is None:
-        return Grade(exercise, False, f"did not run: {stopped}")
-    return Grade(exercise, False, "the check cell printed no result (did it run?)")
+def _grade_of(name: str, points: float, verdicts: dict, stopped: str | None) -> Grade:
+    if name in verdicts:
+        status, message = verdicts[name]
+        return Grade(name, status, message, points)
+    if stopped:
+        return Grade(name, NOT_RUN, f"not run: {stopped}", points)
+    return Grade(name, NOT_RUN, f"not run: {name} never reported (its check cell is missing or was changed)", points)

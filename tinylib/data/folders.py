@@ -185,6 +185,13 @@ def split_stratified(
 def _split_key(path: Path, name: str, root: Path | None, seed: int) -> float:
     """A number in [0, 1) fixed by `seed` and the path of `path` inside its class folder."""
     relative = path.relative_to(_train_root(root) / name).as_posix() if root is not None else path.name
+    return split_key(relative, seed)
+
+
+def split_key(relative: str, seed: int = 0) -> float:
+    """A float in [0, 1) fixed by `seed` and a file's path inside its class folder ("a.jpg",
+    "2024/b.jpg"): the first 8 bytes of SHA-256("<seed>/<path>"), big-endian, over 2**64. A file
+    goes to val when its key is below the val share (`split_stratified`)."""
     digest = hashlib.sha256(f"{seed}/{relative}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
