@@ -78,7 +78,7 @@ def trained_folder(tmp_path):
 
 def test_scoring_a_run_on_a_val_set_that_holds_its_training_files_is_refused(trained_folder, capsys):
     root, workdir, data = trained_folder
-    assert (workdir / "train_files.txt").read_text().splitlines() == list(data.train_files)
+    assert (workdir / "trained_on.txt").read_text().splitlines() == list(data.train_files)
     assert all(name.split("/")[0] in ("cat", "dog") for name in data.train_files)
     assert main(["evaluate", str(workdir.path)]) == 0  # the folder as it was trained on
     for name in data.train_files[:2] + data.train_files[-1:]:  # 2 cat and 1 dog training photos moved to val/

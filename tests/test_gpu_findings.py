@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tinylib.data import batches
-from tinylib.train import fitting, recipe
+from tinylib.train import devices, fitting, recipe
 from tinylib.workdir import Workdir
 
 pytestmark = pytest.mark.backend
@@ -24,7 +24,8 @@ def test_fit_callbacks_let_keras_dispatch_steps_asynchronously(tmp_path):
     """A callback with a per-batch hook makes Keras wait for the device after every step (19 %
     slower on an H200): fit's own callbacks act per epoch, or say they are safe."""
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    plan = fitting._plan(recipe("demo"), None, "host", None, None, 0, None, None)
+    device_plan = devices.plan("none", "float32", "host")
+    plan = fitting._plan(recipe("demo"), device_plan, None, 0, None, None)
     for callback in fitting._callbacks(model, Workdir(tmp_path), plan):
         if isinstance(callback, keras.callbacks.TensorBoard) or getattr(callback, "async_safe", False):
             continue

@@ -1,7 +1,7 @@
 """What a run trained on (data, classes, training files, model), so that one work folder never mixes two.
 
 `fit` records it in run.json before the first epoch (status "started") and, for a
-class-per-folder tree, the training files in train_files.txt. Continuing the run with other
+class-per-folder tree, the training files in trained_on.txt. Continuing the run with other
 data or another model is then refused in one line naming what differs, before anything is
 written; scoring it on a val set that now holds some of its training files (photos added,
 removed or moved since) is refused too, since its scores would be inflated.
@@ -53,7 +53,7 @@ def check_continuation(workdir: Workdir, data: TrainingData, model_name: str, pa
 
 def record_start(workdir: Workdir, data: TrainingData, model_name: str, parameters: int) -> None:
     """Write run.json (status "started": the data and model) when the folder has none yet, and
-    the training files of a class-per-folder tree (train_files.txt, one relative path a line)."""
+    the training files of a class-per-folder tree (trained_on.txt, one relative path a line)."""
     if not workdir.run():
         workdir.write_run({"status": "started", "model": model_name, "parameters": parameters, **data.record()})
     if data.train_files and workdir.train_files() is None:

@@ -9,7 +9,7 @@ places one where it outlives the session (Google Drive on Colab, /kaggle/working
     run.json       the run record (status, recipe, model, class ids, data, timings, val scores)
     history.csv    one row per epoch (column `epoch` first)
     recipe.json    the training recipe, to refuse resuming with another one
-    train_files.txt   the training images of a class-per-folder tree (`train.provenance`)
+    trained_on.txt    the training images of a class-per-folder tree (`train.provenance`)
     best.keras     the model with the best val accuracy so far
     last.keras     the model after the last completed epoch
     backup/        weights, optimiser state and epoch of an unfinished run (resume)
@@ -113,13 +113,13 @@ class Workdir(Folder):
         return _read_json(self.path / RECIPE)
 
     def train_files(self) -> set[str] | None:
-        """train_files.txt: the relative paths of a class-folder run's training images (None when
+        """trained_on.txt: the relative paths of a class-folder run's training images (None when
         the run did not record them)."""
         path = self.path / TRAIN_FILES
         return set(read_text(path).splitlines()) - {""} if path.is_file() else None
 
     def write_train_files(self, names) -> None:
-        """Write train_files.txt atomically: one relative path (str) a line."""
+        """Write trained_on.txt atomically: one relative path (str) a line."""
         write_atomically(self.path / TRAIN_FILES, "".join(f"{name}\n" for name in names))
 
     def write_recipe(self, recipe_json: str) -> None:

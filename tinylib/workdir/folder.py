@@ -21,7 +21,7 @@ LOCK, WORKER = ".lock", ".worker-{}"
 REPORT, SUMMARY, EXPORT = "report.html", "summary.json", "export"
 PICTURES = ("curves.png", "mistakes.png")
 DERIVED = (SUMMARY, REPORT, *PICTURES)
-TRAIN_FILES = "train_files.txt"  # the training images of a class-per-folder tree (`train.provenance`)
+TRAIN_FILES = "trained_on.txt"  # the training images of a class-per-folder tree (`train.provenance`)
 # Every file training and its readers write at the top of the folder.
 WRITTEN = (RUN, HISTORY, RECIPE, TRAIN_FILES, VAL_PREDICTIONS, *MODELS.values(), *DERIVED)
 # How a full disk is told: what could not be saved, and what to do.
