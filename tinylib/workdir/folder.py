@@ -54,6 +54,9 @@ class Folder:
     def __fspath__(self) -> str:
         return str(self.path)
 
+    def __str__(self) -> str:  # the path, as for a pathlib.Path (f-strings, command lines, messages)
+        return str(self.path)
+
     def __truediv__(self, name: str) -> Path:
         return self.path / name
 
