@@ -108,7 +108,7 @@ def test_the_plot_marks_the_suggestion_and_the_divergence_on_a_log_axis(diverged
 def test_cli_prints_one_line_with_the_suggestion_and_saves_the_plot(root, tmp_path, capsys):
     picture = tmp_path / "lr.png"
     arguments = ["lr-find", "--data", str(root), "--model", "resnet10", "--width", "4", "--batch-size", "16"]
-    assert main([*arguments, "--steps", "15", "--plot", str(picture)]) == 0
+    assert main([*arguments, "--steps", "30", "--start", "1e-4", "--plot", str(picture)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("resnet10_w4: suggested learning rate ")
     assert "minimum / 10" in lines[0]
