@@ -25,7 +25,7 @@ COLAB_MARKERS := versions and not end_to_end
 COLAB_NOTEBOOK := $(COLAB_VENV)/notebooks/colab_quickstart.ipynb
 COLAB_TESTS := tests $(COLAB_NOTEBOOK) -m "$(COLAB_MARKERS)"
 
-# The JAX leg (`make test-jax`, not yet in `make test`: 3 of its 145 tests fail, README "Backends"): KERAS_BACKEND=jax in .venv-jax (the `jax` extra at Colab's 0.7.2,
+# The JAX leg (`make test-jax`, part of `make test`; README "Backends"): KERAS_BACKEND=jax in .venv-jax (the `jax` extra at Colab's 0.7.2,
 # constraints/jax.txt) over the tests that touch the backend and notebooks 02-04 + the quickstart,
 # run on copies (their runs/ must not be the main leg's, which a JAX run would resume).
 JAX_VENV ?= .venv-jax
@@ -64,11 +64,12 @@ $(COLAB_VENV)/.installed-$(COLAB_HASH):
 demo: $(VENV)/.core-$(HASH)
 	$(BIN)/tinylib demo
 
-# Both legs, main first; fails when either fails (the second runs even when the first failed).
+# Every leg, main first; fails when any fails (each runs even when an earlier one failed).
 test:
 	@status=0; \
 	$(MAKE) --no-print-directory test-main || status=1; \
 	$(MAKE) --no-print-directory test-colab || status=1; \
+	$(MAKE) --no-print-directory test-jax || status=1; \
 	exit $$status
 
 test-main: $(VENV)/.dev-$(HASH)
