@@ -4,8 +4,12 @@ one tiny finished training run for the whole session."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -134,3 +138,15 @@ def trained_run_recipe():
 def copy_run(run: Path, destination: Path) -> Path:
     """A copy of the work folder `run` at `destination` (which must not exist), for a test that writes into it."""
     return Path(shutil.copytree(run, destination))
+
+
+def run_on_backend(backend: str, script: str, *args: str, timeout: int) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run `script` (python -c, with `args`) in a fresh process with KERAS_BACKEND=`backend`; assert it
+    exits 0 and return (the finished process, its last stdout line read as JSON). Skips the test
+    when `backend` is not installed here (`make test-jax` / `make test-torch` install it)."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed here (make test-{backend} installs it)")
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                            timeout=timeout, env={**os.environ, "KERAS_BACKEND": backend})  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result, json.loads(result.stdout.strip().splitlines()[-1])

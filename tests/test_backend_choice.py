@@ -1,15 +1,13 @@
 """Choosing the backend (tinylib.backends, `tinylib env`), and the JAX path free of TensorFlow:
 training, the report, predict and export from the command line in a fresh process that never imports it."""
 
-import importlib.util
-import json
 import os
 import re
-import subprocess
 import sys
 import textwrap
 
 import pytest
+from conftest import run_on_backend
 
 from tinylib import backends, doctor
 
@@ -83,17 +81,7 @@ CLI_SCRIPT = textwrap.dedent(
 @pytest.mark.backend
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_train_report_and_predict_never_import_tensorflow_on_another_backend(backend, tmp_path):
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed here (make test-{backend} installs it)")
-    result = subprocess.run(
-        [sys.executable, "-c", CLI_SCRIPT, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "KERAS_BACKEND": backend},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    result, report = run_on_backend(backend, CLI_SCRIPT, str(tmp_path), timeout=900)
     assert report == {"codes": [0, 0, 0, 0, 0, 2], "tensorflow": []}
     assert f"--format tflite converts with TensorFlow, but Keras runs on {backend} here" in result.stderr
     assert re.search(rf"^backend\s+{backend}$", result.stdout, re.MULTILINE)  # `tinylib env` names it

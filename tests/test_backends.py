@@ -1,14 +1,10 @@
 """fit() on the JAX and PyTorch backends (no tf.data: PackedBatches), augmenting on the host or
 inside the train step, pause and resume; skipped where the backend is not installed."""
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
+from conftest import run_on_backend
 
 SCRIPT = textwrap.dedent(
     """
@@ -35,17 +31,7 @@ SCRIPT = textwrap.dedent(
     ("augment_on", "preset"), [("host", "flip_crop"), ("device", "flip_crop"), ("device", "strong")]
 )
 def test_fit_pauses_and_resumes_on_another_backend(backend, augment_on, preset, tmp_path):
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed here; fit's non-TensorFlow input path is checked where it is")
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "run"), augment_on, preset],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "KERAS_BACKEND": backend},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    _, report = run_on_backend(backend, SCRIPT, str(tmp_path / "run"), augment_on, preset, timeout=600)
     assert report["paused"]["status"] == "paused" and report["paused"]["epochs_done"] == 1
     done = report["done"]
     assert done["status"] == "complete" and done["epochs_done"] == 3 and done["versions"]["backend"] == backend
