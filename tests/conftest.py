@@ -17,7 +17,10 @@ import pytest
 
 # Before anything imports TensorFlow or starts a notebook kernel (kernels inherit these).
 os.environ.setdefault("TINYLIB_PROFILE", "quick")
-os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "tinylib-test-data"))
+# One data folder per pytest-xdist worker (PYTEST_XDIST_WORKER: gw0, gw1, ...): two workers never
+# write the same dataset at once.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "-".join(filter(None, ("tinylib-test-data", WORKER)))))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as `import tinylib` sets it, whichever test imports Keras first
 
@@ -26,15 +29,37 @@ SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "tiny-imagenet-sample"
 # The notebook whose cells the Colab leg runs under Colab's versions (marker `versions`).
 VERSIONS_NOTEBOOK = "colab_quickstart.ipynb"
+# Files whose tests share a folder outside tmp_path, which pytest-xdist (`-n 2`, README "Tests")
+# must run in one worker, one after the other: notebook 03 trains the reference run that the
+# quickstart then loads (notebooks/runs/reference-...).
+SHARED_STATE = {"03_training_on_gpu.ipynb": "reference-run", VERSIONS_NOTEBOOK: "reference-run"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`."""
+    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`.
+    Under pytest-xdist the notebooks go first: they are the longest files, and the last file to
+    start decides when the run ends."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebook)
             if item.path.name == VERSIONS_NOTEBOOK:
                 item.add_marker(pytest.mark.versions)
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None):
+        items.sort(key=lambda item: item.path.suffix != ".ipynb")  # stable: each file keeps its order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist sends whole files to a worker (a notebook's cells run in order in one kernel, a
+    module's fixtures are built once), and the files of SHARED_STATE together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SHARED_STATE.get(Path(file).name, file)
+
+    return FileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +175,4 @@ def run_on_backend(backend: str, script: str, *args: str, timeout: int) -> tuple
                             timeout=timeout, env={**os.environ, "KERAS_BACKEND": backend})  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return result, json.loads(result.stdout.strip().splitlines()[-1])
+
