@@ -34,7 +34,7 @@ def test_sigkill_then_the_same_command_finishes_every_epoch_once(tmp_path):
     workdir, backed_up = tmp_path / "run", tmp_path / "backed-up"
     env = {**os.environ, "TINYLIB_PROFILE": "quick", "TINYLIB_DATA": str(tmp_path / "data")}
     arguments = ["train", "--data", "synthetic", "--model", "resnet10",
-                 "--recipe", "demo", "--epochs", "6", "--workdir", str(workdir)]  # fmt: skip
+                 "--recipe", "demo", "--epochs", "2", "--workdir", str(workdir)]  # fmt: skip
     with open(tmp_path / "first.log", "w") as log:  # a file, not a pipe: a full pipe would block the run
         process = subprocess.Popen([sys.executable, "-c", WAIT_AFTER_FIRST_BACKUP, str(backed_up), *arguments],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
@@ -51,8 +51,8 @@ def test_sigkill_then_the_same_command_finishes_every_epoch_once(tmp_path):
     command = [sys.executable, "-m", "tinylib", *arguments]
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "Epoch 1/6" not in again.stdout  # it continued instead of starting over
-    assert [row["epoch"] for row in Workdir(workdir).history()] == [str(e) for e in range(6)]
+    assert "Epoch 1/2" not in again.stdout and "Epoch 2/2" in again.stdout  # it continued instead of starting over
+    assert [row["epoch"] for row in Workdir(workdir).history()] == ["0", "1"]  # each epoch once
     run = json.loads((workdir / "run.json").read_text())
-    assert run["status"] == "complete" and run["epochs_done"] == 6 and run["val"]["images"] == 200
+    assert run["status"] == "complete" and run["epochs_done"] == 2 and run["val"]["images"] == 200
     assert not (workdir / "backup").exists()

@@ -134,12 +134,13 @@ def compare_runs(histories: dict[str, dict[str, list[float]]], metric: str = "lo
 
 def lr_curve(schedule, steps: int, steps_per_epoch: int | None = None) -> Figure:
     """The learning rate a schedule gives over optimiser steps 0..steps-1 (a float is a
-    constant rate), drawn from at most 600 evenly spaced steps (each asked one at a time, as
-    the optimiser does: Keras' own schedules take one step, not an array); with
+    constant rate), drawn from at most 240 evenly spaced steps (each asked one at a time, as
+    the optimiser does: Keras' own schedules take one step, not an array; on JAX each costs
+    tens of milliseconds on a CPU); with
     steps_per_epoch, epochs are marked on a second axis."""
     import keras
 
-    step_numbers = np.unique(np.linspace(0, max(steps - 1, 0), min(steps, 600)).round().astype(int))
+    step_numbers = np.unique(np.linspace(0, max(steps - 1, 0), min(steps, 240)).round().astype(int))
     if isinstance(schedule, (int, float)):
         rates = np.full(len(step_numbers), float(schedule))
     else:
