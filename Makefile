@@ -34,9 +34,8 @@ PYTEST_WORKERS := -n $(WORKERS)
 # run on copies (their runs/ must not be the main leg's, which a JAX run would resume).
 JAX_VENV ?= .venv-jax
 JAX_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('pyproject.toml', 'rb').read() + open('constraints/jax.txt', 'rb').read()).hexdigest()[:12])")
-JAX_NOTEBOOKS := 02_residual_architecture 03_training_on_gpu 04_inspecting_hard_examples colab_quickstart
-JAX_TESTS := tests/test_backends.py tests/test_backend_choice.py tests/test_models.py tests/test_analysis_gradcam.py \
-	tests/test_lr_finder.py tests/test_distributed_jax.py $(JAX_NOTEBOOKS:%=$(JAX_VENV)/notebooks/%.ipynb)
+# The tests and notebooks marked `every_backend` (chosen in the test files and tests/conftest.py).
+JAX_TESTS := tests $(JAX_VENV)/notebooks -m every_backend
 
 .PHONY: install demo test test-main test-colab test-jax test-torch lab lint wheel refresh-constraints clean
 
@@ -96,7 +95,7 @@ $(JAX_VENV)/.installed-$(JAX_HASH):
 
 test-jax: $(JAX_VENV)/.installed-$(JAX_HASH)
 	@echo "== JAX leg: KERAS_BACKEND=jax, constraints/jax.txt"
-	@rm -rf $(JAX_VENV)/notebooks && mkdir -p $(JAX_VENV)/notebooks && cp $(JAX_NOTEBOOKS:%=notebooks/%.ipynb) $(JAX_VENV)/notebooks
+	@rm -rf $(JAX_VENV)/notebooks && mkdir -p $(JAX_VENV)/notebooks && cp notebooks/*.ipynb $(JAX_VENV)/notebooks
 	KERAS_BACKEND=jax TINYLIB_PROFILE=quick TINYLIB_TEST_LEG=jax $(JAX_VENV)/bin/python -m pytest $(PYTEST_WORKERS) $(JAX_TESTS)
 
 # Not in `make test`: the CPU build of torch 2.13.0 installs from this machine's disk only, elsewhere

@@ -29,6 +29,9 @@ SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "tiny-imagenet-sample"
 # The notebook whose cells the Colab leg runs under Colab's versions (marker `versions`).
 VERSIONS_NOTEBOOK = "colab_quickstart.ipynb"
+# The notebooks the JAX leg runs too (marker `every_backend`): architecture, training, analysis, quickstart.
+EVERY_BACKEND_NOTEBOOKS = {"02_residual_architecture.ipynb", "03_training_on_gpu.ipynb",
+                           "04_inspecting_hard_examples.ipynb", VERSIONS_NOTEBOOK}  # fmt: skip
 # Files whose tests share a folder outside tmp_path, which pytest-xdist (`-n 2`, README "Tests")
 # must run in one worker, one after the other: notebook 03 trains the reference run that the
 # quickstart then loads (notebooks/runs/reference-...).
@@ -36,7 +39,8 @@ SHARED_STATE = {"03_training_on_gpu.ipynb": "reference-run", VERSIONS_NOTEBOOK: 
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`.
+    """Notebook cells (nbval items) get the marker `notebook`; the quickstart's also `versions`,
+    those of EVERY_BACKEND_NOTEBOOKS also `every_backend`.
     Under pytest-xdist the notebooks go first: they are the longest files, and the last file to
     start decides when the run ends."""
     for item in items:
@@ -44,6 +48,8 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.notebook)
             if item.path.name == VERSIONS_NOTEBOOK:
                 item.add_marker(pytest.mark.versions)
+            if item.path.name in EVERY_BACKEND_NOTEBOOKS:
+                item.add_marker(pytest.mark.every_backend)
     if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None):
         items.sort(key=lambda item: item.path.suffix != ".ipynb")  # stable: each file keeps its order
 

@@ -11,7 +11,7 @@ from tinylib import analysis
 from tinylib.inference import predict_probabilities
 from tinylib.models import resnet, seed_net
 
-pytestmark = [pytest.mark.backend, pytest.mark.versions]
+pytestmark = [pytest.mark.backend, pytest.mark.versions, pytest.mark.every_backend]
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
 

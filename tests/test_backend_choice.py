@@ -11,6 +11,8 @@ from conftest import run_on_backend
 
 from tinylib import backends, doctor
 
+pytestmark = pytest.mark.every_backend  # the JAX leg runs this file too (make test-jax)
+
 
 @pytest.fixture
 def all_installed(monkeypatch):

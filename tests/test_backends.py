@@ -6,6 +6,8 @@ import textwrap
 import pytest
 from conftest import run_on_backend
 
+pytestmark = pytest.mark.every_backend  # the JAX leg runs this file too (make test-jax)
+
 SCRIPT = textwrap.dedent(
     """
     import json, sys

@@ -10,6 +10,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.every_backend  # the JAX leg runs this file too (make test-jax)
+
 SCRIPT = textwrap.dedent(
     """
     import json, sys

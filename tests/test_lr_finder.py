@@ -15,7 +15,7 @@ from tinylib.cli import main
 from tinylib.train import TrainingData, find_learning_rate, recipe
 from tinylib.train.lr_finder import MINIMUM, RULES, STEEPEST, exponential_ramp, suggest
 
-pytestmark = pytest.mark.backend
+pytestmark = [pytest.mark.backend, pytest.mark.every_backend]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from tinylib.models import residual_block, resnet, resnet10, resnet18, resnet34
 
-pytestmark = [pytest.mark.backend, pytest.mark.versions]
+pytestmark = [pytest.mark.backend, pytest.mark.versions, pytest.mark.every_backend]
 
 
 def _block_params(inputs, outputs, stride):

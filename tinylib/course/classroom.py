@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tinylib.course.grading import NOT_RUN, NOTEBOOK, Grade, expected_of, grade
@@ -130,13 +131,15 @@ def grade_class(
     its Result; the other learners are still graded."""
     results = [Result(learner.name) for learner in learners]
     tasks = _plan(learners, results, editions)
-
-    def one(task):
-        result, edition, notebook = task
-        return task, grade(notebook, editions[edition], timeout=timeout, profile=profile)
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for (result, edition, notebook), grades in pool.map(one, tasks):
+    # Processes, not threads: notebook clients in threads of one process share ZeroMQ and asyncio
+    # state, and one of two could miss its kernel's replies until the timeout (measured 2026-12-06:
+    # a correct notebook 01 "ran past the 240 s timeout" with --jobs 2, the CPU idle). "spawn": a
+    # fresh interpreter per worker, nothing inherited from the grader's threads.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+        graded = pool.map(grade, [notebook for _, _, notebook in tasks], [editions[e] for _, e, _ in tasks],
+                          [timeout] * len(tasks), [profile] * len(tasks))  # fmt: skip
+        for (result, edition, notebook), grades in zip(tasks, graded):
             if edition in result.grades:  # two notebooks of one edition: keep the better one
                 if sum(g.earned for g in grades) <= sum(g.earned for g in result.grades[edition]):
                     continue
