@@ -124,7 +124,7 @@ def main() -> None:
     result = {
         "what": __doc__.splitlines()[0],
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{_cpu()}, {os.cpu_count()} CPU cores, shared with other jobs",
+        "machine": f"{_cpu()}, {os.cpu_count()} CPU cores (load averages: each leg's load_average_before/after)",
         "notebooks": 2 * (len(truth) - 1),
         "learners": len(truth),
         "timeout_s": args.timeout,
