@@ -17,10 +17,12 @@ import pytest
 
 # Before anything imports TensorFlow or starts a notebook kernel (kernels inherit these).
 os.environ.setdefault("TINYLIB_PROFILE", "quick")
-# One data folder per pytest-xdist worker (PYTEST_XDIST_WORKER: gw0, gw1, ...): two workers never
-# write the same dataset at once.
+os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "tinylib-test-data"))
+# One data folder per pytest-xdist worker (gw0, gw1, ...; the workers inherit the folder above from
+# the process that starts them): two workers never write the same dataset at once.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-os.environ.setdefault("TINYLIB_DATA", str(Path(tempfile.gettempdir()) / "-".join(filter(None, ("tinylib-test-data", WORKER)))))
+if WORKER and not os.environ["TINYLIB_DATA"].endswith(f"-{WORKER}"):
+    os.environ["TINYLIB_DATA"] += f"-{WORKER}"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as `import tinylib` sets it, whichever test imports Keras first
 
