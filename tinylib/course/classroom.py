@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
