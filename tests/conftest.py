@@ -183,4 +183,3 @@ def run_on_backend(backend: str, script: str, *args: str, timeout: int) -> tuple
                             timeout=timeout, env={**os.environ, "KERAS_BACKEND": backend})  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return result, json.loads(result.stdout.strip().splitlines()[-1])
-
